@@ -1,0 +1,599 @@
+"""Demo data at realistic scale, for ``bench/`` (``flask lga demo --scale large``).
+
+Generates, deterministically for a seed:
+
+* 20,000 municipal staff (role ``trainee``), spread over Kosovo's 38 municipalities roughly by
+  size, about 55% women, with Albanian, Serbian, Bosniak and Turkish names where those
+  communities live; plus a few hundred trainers and a handful of programme managers;
+* 2,000 published workshops of the loaded modules over the last three years and the next six
+  months, with 3-6 sessions each and 1-3 trainers.
+
+Rows go in through SQLAlchemy Core ``insert`` in batches (no ORM objects), everyone shares one
+precomputed password hash ("demo-password"), and the whole run is one transaction: either all of
+it is there or none of it. Every generated account's email ends in ``.rks-gov.example``; that is
+the marker that makes a second run a no-op.
+
+Extension points: each table is filled by one ``generate_<table>`` step, called in order by
+``generate`` with a shared :class:`ScaleContext`. Enrolment and attendance do not exist yet;
+:func:`generate_enrolments` and :func:`generate_attendance` are where they go (see their
+docstrings for the targets) — feed :func:`bulk_insert` a generator so that a million rows never
+sit in memory at once.
+
+Dates are relative to the day of generation (so "upcoming" pages have data); everything else
+depends on the seed only. Session nonces are random on purpose: they guard logins.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+import time as clock
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import islice
+from typing import Callable, Iterable, Iterator
+
+import click
+from sqlalchemy import Table, func, insert, select
+
+from lga.access import MANAGER, TRAINEE, TRAINER
+from lga.accounts.models import InstitutionType, Municipality, User, UserRole
+from lga.accounts.passwords import hash_password
+from lga.accounts.reference import fold
+from lga.catalogue.models import (
+    FORMATS, Module, Programme, SessionPlanItem, Workshop, WorkshopSession, workshop_trainer,
+)
+from lga.demo.services import DEMO_PASSWORD, KOSOVO
+from lga.extensions import db
+from lga.i18n import localized
+
+Echo = Callable[[str], None]
+
+EMAIL_DOMAIN = "rks-gov.example"  # every generated account is <...>@<municipality>.rks-gov.example
+BATCH_SIZE = 5_000
+
+TARGETS = {
+    "trainees": 20_000,
+    "trainers": 300,
+    "managers": 6,
+    "workshops": 2_000,
+    # Planned, for the issues that add these tables (see the generate_* stubs below).
+    "enrolments": 200_000,
+    "attendance": 1_000_000,
+}
+
+
+class ScaleError(click.ClickException):
+    """The database is not ready for large demo data (e.g. no modules loaded)."""
+
+
+# --- reference weights -------------------------------------------------------------------------
+
+# Approximate population in thousands (2011/2024 censuses, rounded): staff numbers follow size,
+# with a floor because even the smallest municipality has its directorates and a QPS.
+POPULATION = {
+    "decan": 40, "dragash": 34, "ferizaj": 109, "fushe-kosove": 50, "gjakove": 94, "gjilan": 90,
+    "gllogoc": 59, "gracanice": 11, "hani-i-elezit": 10, "istog": 39, "junik": 6, "kamenice": 36,
+    "kacanik": 33, "kline": 38, "kllokot": 3, "leposaviq": 18, "lipjan": 57, "malisheve": 54,
+    "mamushe": 6, "mitrovice-e-jugut": 71, "mitrovice-e-veriut": 29, "novoberde": 7, "obiliq": 21,
+    "partesh": 2, "peje": 96, "podujeve": 88, "prishtine": 200, "prizren": 178, "rahovec": 56,
+    "ranillug": 4, "shterpce": 7, "shtime": 27, "skenderaj": 51, "suhareke": 59, "viti": 47,
+    "vushtrri": 69, "zubin-potok": 15, "zvecan": 17,
+}
+STAFF_FLOOR = 8
+
+# Which name pools (communities) a municipality's staff come from; the rest is Albanian.
+COMMUNITY_MIX = {
+    "leposaviq": {"serb": 0.92, "bosniak": 0.02}, "zubin-potok": {"serb": 0.95},
+    "zvecan": {"serb": 0.94}, "mitrovice-e-veriut": {"serb": 0.85, "bosniak": 0.05},
+    "gracanice": {"serb": 0.80}, "kllokot": {"serb": 0.80}, "partesh": {"serb": 0.95},
+    "ranillug": {"serb": 0.92}, "shterpce": {"serb": 0.60}, "novoberde": {"serb": 0.45},
+    "mamushe": {"turkish": 0.90}, "prizren": {"bosniak": 0.07, "turkish": 0.06, "serb": 0.01},
+    "dragash": {"gorani": 0.30}, "peje": {"bosniak": 0.07, "serb": 0.01},
+    "istog": {"bosniak": 0.03, "serb": 0.02}, "gjakove": {"egyptian": 0.02},
+    "fushe-kosove": {"ashkali": 0.04, "serb": 0.02}, "obiliq": {"serb": 0.04, "roma": 0.02},
+    "lipjan": {"serb": 0.04, "ashkali": 0.02}, "gjilan": {"serb": 0.02, "turkish": 0.01},
+    "kamenice": {"serb": 0.03}, "vushtrri": {"serb": 0.01}, "prishtine": {"serb": 0.01, "turkish": 0.01},
+}
+DEFAULT_MIX = {"serb": 0.005, "bosniak": 0.005}
+
+INSTITUTION_WEIGHTS = {
+    "municipal-administration": 34, "qps": 20, "dshms": 15, "municipal-assembly": 8,
+    "other-public": 9, "ngo": 7, "mpms": 3, "akk": 1, "other": 3,
+}
+# (Albanian, Serbian) name of the institution; {m} is the municipality's name in that language.
+INSTITUTION_NAMES = {
+    "municipal-administration": ("Administrata komunale {m}", "Opštinska uprava {m}"),
+    "qps": ("Qendra për Punë Sociale {m}", "Centar za socijalni rad {m}"),
+    "dshms": ("DSHMS {m}", "Direkcija za zdravstvo i socijalnu zaštitu {m}"),
+    "municipal-assembly": ("Kuvendi Komunal {m}", "Skupština opštine {m}"),
+    "other-public": ("Qendra Kryesore e Mjekësisë Familjare {m}", "Dom zdravlja {m}"),
+    "ngo": ("OJQ Ura e Komunitetit {m}", "NVO Most zajednice {m}"),
+    "mpms": ("Ministria e Punës dhe Mirëqenies Sociale", "Ministarstvo rada i socijalne zaštite"),
+    "akk": ("Asociacioni i Komunave të Kosovës", "Asocijacija kosovskih opština"),
+    "other": (None, None),
+}
+# (male, female) forms; Albanian and Serbian.
+POSITIONS_SQ = {
+    "municipal-administration": [("Zyrtar për buxhet", "Zyrtare për buxhet"),
+                                 ("Zyrtar për prokurim", "Zyrtare për prokurim"),
+                                 ("Zyrtar për personel", "Zyrtare për personel"),
+                                 ("Zyrtar ligjor", "Zyrtare ligjore"),
+                                 ("Zyrtar për planifikim strategjik", "Zyrtare për planifikim strategjik"),
+                                 ("Drejtor", "Drejtoreshë")],
+    "qps": [("Punëtor social", "Punëtore sociale"), ("Psikolog", "Psikologe"), ("Jurist", "Juriste"),
+            ("Udhëheqës i QPS-së", "Udhëheqëse e QPS-së")],
+    "dshms": [("Zyrtar për mirëqenie sociale", "Zyrtare për mirëqenie sociale"),
+              ("Zyrtar për shëndetësi", "Zyrtare për shëndetësi"), ("Drejtor", "Drejtoreshë")],
+    "municipal-assembly": [("Anëtar i Kuvendit Komunal", "Anëtare e Kuvendit Komunal"),
+                           ("Zyrtar për mbështetjen e Kuvendit", "Zyrtare për mbështetjen e Kuvendit")],
+    "other-public": [("Zyrtar", "Zyrtare"), ("Mjek familjar", "Mjeke familjare")],
+    "ngo": [("Koordinator projekti", "Koordinatore projekti"), ("Drejtor ekzekutiv", "Drejtoreshë ekzekutive")],
+    "mpms": [("Zyrtar i lartë", "Zyrtare e lartë"), ("Këshilltar", "Këshilltare")],
+    "akk": [("Koordinator", "Koordinatore")],
+    "other": [("Këshilltar", "Këshilltare")],
+}
+POSITIONS_SR = [("Socijalni radnik", "Socijalna radnica"), ("Službenik za budžet", "Službenica za budžet"),
+                ("Pravnik", "Pravnica"), ("Psiholog", "Psihološkinja"), ("Direktor", "Direktorka"),
+                ("Koordinator", "Koordinatorka"), ("Odbornik", "Odbornica")]
+TRAINER_POSITIONS = [("Trajner", "Trajnere"), ("Ekspert i qeverisjes lokale", "Eksperte e qeverisjes lokale"),
+                     ("Konsulent", "Konsulente")]
+
+# --- names ------------------------------------------------------------------------------------
+
+ALBANIAN = (
+    # female
+    "Arta Blerta Drita Fatime Valbona Vjosa Teuta Liridona Mimoza Shqipe Albulena Arbnora Besa "
+    "Burbuqe Donika Edona Elira Flutura Gentiana Hana Jeta Kaltrina Lumturie Merita Njomza Qëndresa "
+    "Rina Saranda Shpresa Valentina Vlora Zana Ardiana Fitore Leonora Mirlinda Nora Rrezarta Yllka "
+    "Egzona Diellza Erblina Lindita Afërdita Besarta Luljeta Majlinda Pranvera Sabina Violeta",
+    # male
+    "Agron Arben Artan Bekim Besnik Blerim Burim Driton Fatmir Faton Fisnik Gazmend Gentrit Ilir "
+    "Kushtrim Labinot Lulzim Mentor Naim Petrit Shkëlzen Valon Visar Ylber Arianit Armend Bujar "
+    "Dardan Egzon Florent Granit Hajdar Ismet Jeton Kreshnik Liridon Mërgim Nexhat Osman Rrahman "
+    "Sami Skender Taulant Vullnet Xhevdet Zenel Adem Bashkim Enver Ramadan",
+    # family
+    "Krasniqi Gashi Berisha Hoxha Morina Shala Bytyqi Kastrati Rexhepi Ahmeti Hasani Kelmendi Thaçi "
+    "Mustafa Maloku Osmani Sylejmani Haliti Jashari Zeqiri Bajrami Rama Hyseni Musliu Dervishi Islami "
+    "Kurti Lushtaku Mehmeti Syla Gjoka Rugova Limani Sadiku Salihu Ibrahimi Behrami Hajdari Avdiu "
+    "Istrefi Ramadani Selimi Qerimi Zymberi Demaj Gjinolli Dushku Bunjaku Pllana Veseli",
+)
+SERBIAN = (
+    "Jelena Marija Milica Ana Jovana Ivana Dragana Snežana Gordana Nataša Tijana Vesna Biljana "
+    "Danijela Mirjana Sanja Suzana Tatjana Slađana Ljiljana Jasmina Marina Sofija Katarina Nevena "
+    "Zorica Branka Dušica Olivera Svetlana",
+    "Nikola Marko Stefan Miloš Nemanja Dragan Zoran Goran Dejan Milan Aleksandar Srđan Vladimir "
+    "Dušan Ivan Bojan Predrag Slobodan Miroslav Nenad Saša Žarko Vuk Lazar Uroš Darko Radomir "
+    "Milovan Stevan Branislav",
+    "Jovanović Petrović Nikolić Marković Đorđević Stojanović Ilić Stanković Pavlović Milošević "
+    "Todorović Lazić Kostić Ristić Simić Mitić Denić Trajković Vasić Arsić Milić Radić Savić "
+    "Veličković Stevanović Popović Janković Đokić Spasić Krstić",
+)
+BOSNIAK = (
+    "Amra Selma Emina Lejla Aida Merima Alma Sabina Dženana Edina",
+    "Adnan Edin Haris Amir Senad Mirsad Elvis Admir Nermin Kenan",
+    "Hodžić Mehmedović Omerović Bećirović Kurtović Hadžić Begović Salihović Ćorović Mujić",
+)
+TURKISH = (
+    "Ayşe Emine Fatma Zeynep Elif Sevda Nurhan Gülsüm Derya Melek",
+    "Mehmet Ahmet Mustafa Ali Hüseyin Murat Erdal Fikret Cengiz Orhan",
+    "Yıldız Kaya Doğan Çelik Şahin Aydın Özdemir Arslan Koç Kurt",
+)
+GORANI = (
+    "Fikrija Ćamila Senija Ramiza Sabrija Nedžmija",
+    "Ramadan Šerif Zećir Ruždi Sadik Dževdet",
+    "Dokle Bački Murati Ajdini Zećiri Rašiti",
+)
+# community -> (female given names, male given names, family names)
+NAME_POOLS = {
+    community: tuple(tuple(names.split()) for names in pool)
+    for community, pool in {
+        "albanian": ALBANIAN, "ashkali": ALBANIAN, "egyptian": ALBANIAN, "roma": ALBANIAN,
+        "serb": SERBIAN, "bosniak": BOSNIAK, "turkish": TURKISH, "gorani": GORANI,
+    }.items()
+}
+LOCALE_OF = {"serb": "sr", "bosniak": "sr", "gorani": "sr"}
+
+# --- workshops -------------------------------------------------------------------------------
+
+MODE_WEIGHTS = {"in_person": 60, "virtual": 20, "hybrid": 20}
+DAYS_WEIGHTS = {1: 45, 2: 35, 3: 20}
+LANGUAGE_WEIGHTS = {"sq": 85, "sr": 10, "en": 5}
+FORMAT_WEIGHTS = {"lecture": 30, "discussion": 25, "group_work": 25, "information_exchange": 15,
+                  "study_visit": 5}
+assert set(FORMAT_WEIGHTS) == set(FORMATS)
+FORMAT_TITLES = {
+    "lecture": "Ligjëratë", "discussion": "Diskutim", "group_work": "Punë në grupe",
+    "information_exchange": "Shkëmbim informacioni", "study_visit": "Vizitë studimore",
+}
+VENUES = ("Salla e trajnimeve, {m}", "Salla e mbledhjeve e Kuvendit Komunal, {m}",
+          "Qendra për Punë Sociale, {m}", "Hotel, salla e konferencave, {m}")
+
+
+@dataclass
+class ScaleContext:
+    """What one step hands to the next: ids in insertion order, never ORM objects."""
+
+    rng: random.Random
+    today: date
+    echo: Echo
+    password_hash: str
+    municipalities: dict[str, int]              # code -> id
+    municipality_names: dict[str, tuple[str, str]]  # code -> (sq, sr)
+    institution_types: dict[str, int]           # code -> id
+    programmes: dict[str, int]                  # code -> id
+    modules: list[dict]                         # id, code, programme_id, title, plan
+    trainee_ids: list[int] = field(default_factory=list)
+    trainer_ids: list[int] = field(default_factory=list)
+    manager_ids: list[int] = field(default_factory=list)
+    # id, start_date, end_date, capacity, mode per workshop
+    workshops: list[dict] = field(default_factory=list)
+    # workshop id -> its session ids in time order
+    sessions: dict[int, list[int]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def batched(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def bulk_insert(table: Table, rows: Iterable[dict], *, echo: Echo | None = None, label: str = "",
+                total: int | None = None, returning_id: bool = False) -> list[int]:
+    """Insert ``rows`` (a list or a generator of dicts with the same keys) in batches.
+
+    With ``returning_id`` the new primary keys come back in the order of ``rows`` (RETURNING,
+    which SQLite >= 3.35 and PostgreSQL both have); otherwise nothing is kept, so a generator
+    of a million rows stays light.
+    """
+    ids: list[int] = []
+    done = 0
+    stmt = insert(table)
+    if returning_id:
+        stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
+    for batch in batched(rows):
+        result = db.session.execute(stmt, batch)
+        if returning_id:
+            ids.extend(result.scalars().all())
+        done += len(batch)
+        if echo and label:
+            echo(f"  {label}: {done:,}" + (f" / {total:,}" if total else ""))
+    return ids
+
+
+def weighted(rng: random.Random, weights: dict) -> Callable[[], object]:
+    """A picker over ``weights``' keys with the precomputed cumulative weights (fast in loops)."""
+    keys = list(weights)
+    cum = []
+    acc = 0.0
+    for key in keys:
+        acc += weights[key]
+        cum.append(acc)
+    return lambda: rng.choices(keys, cum_weights=cum)[0]
+
+
+def slug(text: str) -> str:
+    """ASCII for an email's local part: diacritics folded, anything else dropped."""
+    text = fold(text).replace("ı", "i")
+    return "".join(c for c in text if c.isascii() and c.isalnum())
+
+
+def local_to_utc(day: date, minutes_after_midnight: int) -> datetime:
+    """A wall-clock time in Kosovo on ``day`` (summer time included), in UTC."""
+    hours, minutes = divmod(minutes_after_midnight, 60)
+    return datetime.combine(day, time(hours, minutes), tzinfo=KOSOVO).astimezone(timezone.utc)
+
+
+def generated_accounts() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.email.like(f"%.{EMAIL_DOMAIN}"))) or 0
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str) -> Iterator[dict]:
+    rng = ctx.rng
+    codes = sorted(ctx.municipalities)
+    if role == TRAINEE:
+        mun_weights = {c: POPULATION.get(c, 10) + STAFF_FLOOR for c in codes}
+        types = {c: w for c, w in INSTITUTION_WEIGHTS.items() if c in ctx.institution_types}
+    elif role == TRAINER:
+        mun_weights = {c: POPULATION.get(c, 10) ** 1.5 for c in codes}  # trainers live in the cities
+        types = {c: w for c, w in {"other-public": 4, "ngo": 4, "akk": 1, "other": 3}.items()
+                 if c in ctx.institution_types}
+    else:
+        mun_weights = {"prishtine": 1} if "prishtine" in ctx.municipalities else {codes[0]: 1}
+        types = {"other-public": 1} if "other-public" in ctx.institution_types else {
+            next(iter(ctx.institution_types)): 1}
+    pick_mun = weighted(rng, mun_weights)
+    pick_type = weighted(rng, types)
+    pick_sex = weighted(rng, {"female": 55, "male": 44, "undisclosed": 1})
+    mixes = {}
+    for code in codes:
+        mix = dict(COMMUNITY_MIX.get(code, DEFAULT_MIX))
+        mix["albanian"] = max(0.0, 1 - sum(mix.values()))
+        mixes[code] = weighted(rng, mix)
+    span_days = 3 * 365
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+
+    for k in range(n):
+        mun = pick_mun()
+        community = mixes[mun]()
+        female_names, male_names, family_names = NAME_POOLS[community]
+        sex = pick_sex()
+        female = sex == "female" or (sex == "undisclosed" and rng.random() < 0.5)
+        given = rng.choice(female_names if female else male_names)
+        family = rng.choice(family_names)
+        locale = LOCALE_OF.get(community, "sq")
+        if locale == "sq" and rng.random() < 0.02:
+            locale = "en"
+        inst = pick_type()
+        name_sq, name_sr = ctx.municipality_names[mun]
+        template = INSTITUTION_NAMES.get(inst, (None, None))[1 if locale == "sr" else 0]
+        if role == MANAGER:
+            institution_name = "Instituti Kosovar për Qeverisje Lokale (KLGI)"
+            position = ("Menaxher programi", "Menaxhere programi")[female]
+        elif role == TRAINER:
+            institution_name = template.format(m=name_sq) if template else None
+            position = rng.choice(TRAINER_POSITIONS)[female]
+        else:
+            institution_name = template.format(m=name_sr if locale == "sr" else name_sq) if template else None
+            pool = POSITIONS_SR if locale == "sr" else POSITIONS_SQ.get(inst, POSITIONS_SQ["other"])
+            position = rng.choice(pool)[female]
+        # The community is optional in the profile: many leave it empty, a few decline.
+        r = rng.random()
+        declared = community if r < 0.7 else ("undisclosed" if r < 0.75 else None)
+        created = now - timedelta(days=rng.randrange(span_days), seconds=rng.randrange(86400))
+        last_login = None
+        if rng.random() < 0.6:
+            last_login = created + (now - created) * rng.random()
+        yield {
+            "email": f"{slug(given)}.{slug(family)}.{start_no + k}@{mun}.{EMAIL_DOMAIN}",
+            "password_hash": ctx.password_hash,
+            "given_name": given,
+            "family_name": family,
+            "municipality_id": ctx.municipalities[mun],
+            "institution_type_id": ctx.institution_types[inst],
+            "institution_name": institution_name,
+            "position": position,
+            "sex": sex,
+            "community": declared,
+            "locale": locale,
+            "active": rng.random() >= 0.015,  # a few have left their post
+            "session_nonce": secrets.token_hex(16),
+            "created_at": created,
+            "last_login_at": last_login,
+        }
+
+
+def _insert_people(ctx: ScaleContext, n: int, role: str, start_no: int, label: str) -> list[int]:
+    ids = bulk_insert(User.__table__, _people_rows(ctx, n, start_no=start_no, role=role),
+                      echo=ctx.echo, label=label, total=n, returning_id=True)
+    bulk_insert(UserRole.__table__, ({"user_id": i, "role": role} for i in ids))
+    ctx.counts[label] = len(ids)
+    return ids
+
+
+def generate_people(ctx: ScaleContext) -> None:
+    """user_account + user_role: trainees, trainers and managers."""
+    ctx.trainee_ids = _insert_people(ctx, TARGETS["trainees"], TRAINEE, 1, "trainees")
+    ctx.trainer_ids = _insert_people(ctx, TARGETS["trainers"], TRAINER, TARGETS["trainees"] + 1, "trainers")
+    ctx.manager_ids = _insert_people(ctx, TARGETS["managers"], MANAGER,
+                                     TARGETS["trainees"] + TARGETS["trainers"] + 1, "managers")
+
+
+def _workshop_rows(ctx: ScaleContext, plans: list[dict]) -> Iterator[dict]:
+    rng = ctx.rng
+    codes = sorted(ctx.municipalities)
+    pick_mun = weighted(rng, {c: POPULATION.get(c, 10) ** 1.3 for c in codes})
+    pick_mode = weighted(rng, MODE_WEIGHTS)
+    pick_days = weighted(rng, DAYS_WEIGHTS)
+    pick_language = weighted(rng, LANGUAGE_WEIGHTS)
+    programme_codes = sorted(ctx.programmes)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    first = ctx.today - timedelta(days=3 * 365)
+    span = (ctx.today + timedelta(days=183) - first).days
+    for _ in range(TARGETS["workshops"]):
+        module = rng.choice(ctx.modules)
+        mode = pick_mode()
+        days = pick_days()
+        start = first + timedelta(days=rng.randrange(span))
+        while start.weekday() >= 5:  # workshops start on weekdays
+            start = first + timedelta(days=rng.randrange(span))
+        language = pick_language()
+        # Mostly the module's own programme; sometimes another programme runs it.
+        programme_id = module["programme_id"]
+        if rng.random() < 0.2:
+            programme_id = ctx.programmes[rng.choice(programme_codes)]
+        mun = pick_mun() if mode != "virtual" else None
+        name_sq = ctx.municipality_names[mun][0] if mun else None
+        place = name_sq or "online"
+        title = localized(module["title"], language) or module["code"]
+        plans.append({"module": module, "mode": mode, "days": days, "start": start, "language": language,
+                      "venue": rng.choice(VENUES).format(m=name_sq) if mun else None})
+        yield {
+            "module_id": module["id"],
+            "programme_id": programme_id,
+            "title": f"{title} — {place} ({start:%m/%Y})"[:200],
+            "language": language,
+            "mode": mode,
+            "start_date": start,
+            "end_date": start + timedelta(days=days - 1),
+            "venue": plans[-1]["venue"],
+            "municipality_id": ctx.municipalities[mun] if mun else None,
+            "meeting_url": f"https://meet.example.org/lga-{rng.randrange(16**8):08x}" if mode != "in_person" else None,
+            "capacity": rng.choice((20, 25, 25, 30, 30, 30, 35, 40)),
+            "status": "published",
+            "created_at": min(now, datetime.combine(start - timedelta(days=rng.randint(14, 60)), time(9),
+                                                    tzinfo=timezone.utc)),
+        }
+
+
+def generate_workshops(ctx: ScaleContext) -> None:
+    """workshop + workshop_trainer: 2,000 deliveries of the loaded modules, 1-3 trainers each."""
+    rng = ctx.rng
+    plans: list[dict] = []
+    ids = bulk_insert(Workshop.__table__, _workshop_rows(ctx, plans), echo=ctx.echo, label="workshops",
+                      total=TARGETS["workshops"], returning_id=True)
+    # A few trainers do much of the teaching: weight them by a long-tailed draw.
+    trainer_weights = [rng.paretovariate(1.5) for _ in ctx.trainer_ids]
+    pick_count = weighted(rng, {1: 50, 2: 35, 3: 15})
+    links = []
+    for workshop_id, plan in zip(ids, plans):
+        chosen: list[int] = []
+        want = min(pick_count(), len(ctx.trainer_ids))
+        while len(chosen) < want:
+            trainer = rng.choices(ctx.trainer_ids, weights=trainer_weights)[0]
+            if trainer not in chosen:
+                chosen.append(trainer)
+        plan["id"] = workshop_id
+        plan["trainers"] = chosen
+        links.extend({"workshop_id": workshop_id, "user_id": t} for t in chosen)
+    bulk_insert(workshop_trainer, links)
+    ctx.workshops = plans
+    ctx.counts["workshops"] = len(ids)
+    ctx.counts["workshop trainers"] = len(links)
+
+
+def _session_rows(ctx: ScaleContext, order: list[int]) -> Iterator[dict]:
+    rng = ctx.rng
+    pick_format = weighted(rng, FORMAT_WEIGHTS)
+    for workshop in ctx.workshops:
+        n = rng.randint(3, 6)
+        days = workshop["days"]
+        plan = workshop["module"]["plan"]
+        per_day: dict[int, int] = {}
+        for k in range(n):
+            day_index = k * days // n
+            per_day[day_index] = per_day.get(day_index, 0) + 1
+        minute_of_day = {d: 9 * 60 + 30 for d in per_day}
+        seen_on_day = {d: 0 for d in per_day}
+        for k in range(n):
+            d = k * days // n
+            item = plan[k % len(plan)] if plan else None
+            fmt = item["format"] if item and rng.random() < 0.8 else pick_format()
+            if fmt == "study_visit" and workshop["mode"] == "virtual":
+                fmt = "information_exchange"
+            length = rng.choice((45, 60) if per_day[d] > 4 else (60, 75, 90, 90, 120))
+            day = workshop["start"] + timedelta(days=d)
+            begin = minute_of_day[d]
+            title = localized(item["title"], workshop["language"]) if item else ""
+            order.append(workshop["id"])
+            yield {
+                "workshop_id": workshop["id"],
+                "title": (title or f"{FORMAT_TITLES[fmt]} {k + 1}")[:200],
+                "format": fmt,
+                "starts_at": local_to_utc(day, begin),
+                "ends_at": local_to_utc(day, begin + length),
+                "room": workshop["venue"],
+                "trainer_id": rng.choice(workshop["trainers"]) if workshop["trainers"] else None,
+            }
+            seen_on_day[d] += 1
+            # A coffee break between sessions, lunch after the second one of the day.
+            minute_of_day[d] = begin + length + (60 if seen_on_day[d] == 2 else 15)
+
+
+def generate_sessions(ctx: ScaleContext) -> None:
+    """workshop_session: 3-6 per workshop over its days, formats from the module's plan."""
+    order: list[int] = []
+    ids = bulk_insert(WorkshopSession.__table__, _session_rows(ctx, order), echo=ctx.echo,
+                      label="sessions", returning_id=True)
+    sessions: dict[int, list[int]] = {}
+    for workshop_id, session_id in zip(order, ids):
+        sessions.setdefault(workshop_id, []).append(session_id)
+    ctx.sessions = sessions
+    ctx.counts["sessions"] = len(ids)
+
+
+def generate_enrolments(ctx: ScaleContext) -> None:
+    """Extension point: the enrolment table (not in the schema yet).
+
+    Target: TARGETS["enrolments"] (200,000) rows over ``ctx.trainee_ids`` and ``ctx.workshops``
+    (about 100 per workshop across requested/enrolled/waitlisted/completed/cancelled, within each
+    workshop's ``capacity``; past workshops mostly completed). Yield the rows from a generator into
+    :func:`bulk_insert`, keep in ``ctx`` only what attendance needs (enrolled person ids per
+    workshop id), and add the count to ``ctx.counts``.
+    """
+
+
+def generate_attendance(ctx: ScaleContext) -> None:
+    """Extension point: the attendance table (not in the schema yet).
+
+    Target: TARGETS["attendance"] (1,000,000) rows, one per enrolled person per session of a
+    past workshop (``ctx.sessions``), with statuses present/late/partial/excused/absent and
+    sources roll call / QR check-in / Zoom-Teams report. Stream them through :func:`bulk_insert`
+    from a generator (never a list of a million dicts) and add the count to ``ctx.counts``.
+    """
+
+
+STEPS: tuple[Callable[[ScaleContext], None], ...] = (
+    generate_people, generate_workshops, generate_sessions, generate_enrolments, generate_attendance,
+)
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+def _load_context(seed: int, echo: Echo, today: date) -> ScaleContext:
+    municipalities = db.session.execute(
+        select(Municipality.code, Municipality.id, Municipality.name_sq, Municipality.name_sr)
+        .where(Municipality.is_active.is_(True))).all()
+    types = dict(db.session.execute(
+        select(InstitutionType.code, InstitutionType.id).where(InstitutionType.is_active.is_(True))).tuples().all())
+    programmes = dict(db.session.execute(select(Programme.code, Programme.id)).tuples().all())
+    modules = [dict(row._mapping) for row in db.session.execute(
+        select(Module.id, Module.code, Module.programme_id, Module.title)
+        .where(Module.is_active.is_(True)).order_by(Module.code))]
+    if not municipalities or not types or not programmes:
+        raise ScaleError("reference data is missing: run `flask lga seed-reference` first")
+    if not modules:
+        raise ScaleError("no modules in the database: run `flask lga load-modules` first")
+    plans: dict[int, list[dict]] = {m["id"]: [] for m in modules}
+    for row in db.session.execute(
+            select(SessionPlanItem.module_id, SessionPlanItem.format, SessionPlanItem.title)
+            .where(SessionPlanItem.module_id.in_(list(plans)))
+            .order_by(SessionPlanItem.module_id, SessionPlanItem.position)):
+        plans[row.module_id].append({"format": row.format, "title": row.title})
+    for module in modules:
+        module["plan"] = plans[module["id"]]
+    return ScaleContext(
+        rng=random.Random(seed), today=today, echo=echo,
+        password_hash=hash_password(DEMO_PASSWORD),
+        municipalities={m.code: m.id for m in municipalities},
+        municipality_names={m.code: (m.name_sq, m.name_sr) for m in municipalities},
+        institution_types=types, programmes=programmes, modules=modules,
+    )
+
+
+def generate(seed: int, echo: Echo = print, today: date | None = None) -> dict[str, int]:
+    """Fill the database with large demo data in one transaction; a no-op if it is there.
+
+    Returns the counts of what was created (empty when nothing was done).
+    """
+    existing = generated_accounts()
+    if existing:
+        echo(f"Large demo data is already there ({existing:,} accounts @*.{EMAIL_DOMAIN}); nothing to do.")
+        return {}
+    started = clock.perf_counter()
+    echo(f"Generating large demo data (seed {seed}, batches of {BATCH_SIZE:,})…")
+    ctx = _load_context(seed, echo, today or date.today())
+    try:
+        for step in STEPS:
+            step(ctx)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    elapsed = clock.perf_counter() - started
+    echo(f"Large demo data created in {elapsed:.1f} s:")
+    for name, count in ctx.counts.items():
+        echo(f"  {name:<18} {count:>9,}")
+    totals = {
+        "accounts in total": db.session.scalar(select(func.count()).select_from(User)),
+        "workshops in total": db.session.scalar(select(func.count()).select_from(Workshop)),
+        "sessions in total": db.session.scalar(select(func.count()).select_from(WorkshopSession)),
+    }
+    for name, count in totals.items():
+        echo(f"  {name:<18} {count:>9,}")
+    return dict(ctx.counts)
