@@ -1,0 +1,163 @@
+"""Access as a mechanism: every endpoint declares who may use it, and the declaration holds."""
+from __future__ import annotations
+
+import pytest
+
+from lga import access
+from tests.conftest import login
+
+ROLES = access.ROLES
+
+
+def sample_urls(app, objects) -> dict[str, str]:
+    """A concrete URL for every GET endpoint. A new endpoint with URL arguments must be taught
+    here, so that it is tested like every other."""
+    args = {
+        "static": {"filename": "css/app.css"},
+        "catalogue.programme": {"code": "LGA"},
+        "catalogue.module": {"code": objects["module"].code},
+        "catalogue.reading": {"code": objects["module"].code, "slug": "notes"},
+        "accounts.person": {"user_id": objects["person"].id},
+        "accounts.reset_password": {"token": "not-a-token"},
+        "admin.reference_list": {"kind": "municipalities"},
+        "admin.reference_edit": {"kind": "municipalities"},
+    }
+    urls = {}
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint in urls:
+                continue
+            urls[rule.endpoint] = url_for(rule.endpoint, **args.get(rule.endpoint, {}))
+    return urls
+
+
+@pytest.fixture()
+def objects(factory, db):
+    from lga.catalogue.models import ModuleReading
+
+    module = factory.module(code="access-module")
+    db.session.add(ModuleReading(module_id=module.id, slug="notes", position=0,
+                                 title={"sq": "Shënime", "en": "Notes"}, body={"sq": "Tekst", "en": "Text"}))
+    db.session.commit()
+    return {"module": module, "person": factory.user(roles=("trainee",))}
+
+
+def test_every_endpoint_declares_access(app):
+    assert access.undeclared_endpoints(app) == []
+    for endpoint, view in app.view_functions.items():
+        assert access.rule_for(view) is not None, endpoint
+
+
+def test_app_refuses_to_start_with_an_undeclared_endpoint(app, monkeypatch, database_url):
+    import lga
+
+    original = lga._register_blueprints
+
+    def with_stray_view(new_app):
+        original(new_app)
+        new_app.add_url_rule("/stray", "stray", lambda: "no declaration")
+
+    monkeypatch.setattr(lga, "_register_blueprints", with_stray_view)
+    with pytest.raises(RuntimeError, match="stray"):
+        lga.create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def test_undeclared_endpoint_is_refused_at_request_time():
+    """Fail closed even if a view slipped past the start-up check."""
+    from flask import Flask
+
+    from lga.extensions import login_manager
+
+    probe = Flask("probe")
+    probe.secret_key = "x"
+    login_manager.init_app(probe)
+    probe.add_url_rule("/x", "x", lambda: "x")
+    probe.before_request(access.enforce)
+    assert probe.test_client().get("/x").status_code == 403
+
+
+def _expected(rule: access.Rule, role: str | None) -> str:
+    if rule.kind == access.PUBLIC:
+        return "ok"
+    if rule.kind == access.ANONYMOUS:
+        return "ok" if role is None else "home"
+    if role is None:
+        return "login"
+    if rule.kind == access.AUTHENTICATED or role in rule.roles:
+        return "ok"
+    return "forbidden"
+
+
+def _outcome(response) -> str:
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        if "/login" in location:
+            return "login"
+        if location.rstrip("/").endswith(("", "localhost")) and location.endswith("/"):
+            return "home"
+        return "redirect:" + location
+    if response.status_code in (200, 400):
+        return "ok"
+    return f"status:{response.status_code}"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_get_endpoint_as_every_role(app, client, factory, objects, role):
+    if role is not None:
+        login(client, factory.user(roles=(role,)))
+    urls = sample_urls(app, objects)
+    failures = []
+    for endpoint, url in sorted(urls.items()):
+        rule = access.rule_for_endpoint(app, endpoint)
+        if endpoint == "accounts.reset_password":
+            expected = "ok"  # public page: an unknown token gets a 400 page explaining why
+        else:
+            expected = _expected(rule, role)
+        outcome = _outcome(client.get(url))
+        if outcome != expected:
+            failures.append(f"{endpoint} {url} as {role or 'anonymous'}: expected {expected}, got {outcome}")
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_is_sent_to_login_with_next(client):
+    response = client.get("/admin/people")
+    assert response.status_code == 302
+    assert "/login?next=%2Fadmin%2Fpeople" in response.headers["Location"]
+
+
+def test_every_post_without_csrf_token_is_refused(app, client, objects):
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        defaults = {"kind": "municipalities", "item_id": 1, "user_id": objects["person"].id, "token": "x"}
+        for rule in app.url_map.iter_rules():
+            if "POST" in rule.methods:
+                urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
+    assert urls, "no POST endpoints found"
+    for url in urls:
+        response = client.post(url, data={"email": "x@example.org", "password": "x"})
+        assert response.status_code == 400, url
+
+
+def test_post_with_csrf_token_from_another_session_is_refused(app, factory):
+    from tests.conftest import csrf_token
+
+    first, second = app.test_client(), app.test_client()
+    token = csrf_token(first, "/login")
+    user = factory.user()
+    response = second.post("/login", data={"csrf_token": token, "email": user.email,
+                                           "password": "correct horse battery"})
+    assert response.status_code == 400
+
+
+def test_navigation_follows_declarations(client, factory):
+    anonymous = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/"' not in anonymous
+    login(client, factory.user(roles=("admin",)))
+    admin = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/"' in admin and 'href="/admin/people"' in admin
