@@ -90,6 +90,13 @@ class Config:
     LGA_INVITATION_DAYS = int(os.environ.get("LGA_INVITATION_DAYS", "14"))
     LGA_MODULES_DIR = os.environ.get("LGA_MODULES_DIR", str(BASE_DIR / "modules"))
     LGA_PAGE_SIZE = 25
+    # Where the platform is reached from outside: links in emails sent by CLI chores and calendar UIDs.
+    LGA_BASE_URL = os.environ.get("LGA_BASE_URL", "http://127.0.0.1:5000")
+    LGA_TIMEZONE = "Europe/Belgrade"  # Kosovo's zone: times are stored in UTC and shown in it
+    # Reminders go out this many hours before a workshop's first session.
+    LGA_REMINDER_HOURS = int(os.environ.get("LGA_REMINDER_HOURS", "24"))
+    LGA_IMPORT_MAX_ROWS = int(os.environ.get("LGA_IMPORT_MAX_ROWS", "20000"))
+    LGA_IMPORT_MAX_BYTES = int(os.environ.get("LGA_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
     # Behind a reverse proxy: how many proxies set X-Forwarded-* (0 = none).
     LGA_PROXY_COUNT = int(os.environ.get("LGA_PROXY_COUNT", "0"))
 

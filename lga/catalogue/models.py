@@ -5,12 +5,12 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table,
-    UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table,
+    Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lga.accounts.models import Municipality, User, _in
+from lga.accounts.models import InstitutionType, Municipality, User, _in
 from lga.db_types import UTCDateTime, utcnow
 from lga.extensions import db
 from lga.i18n import localized
@@ -161,6 +161,14 @@ workshop_trainer = Table(
 )
 
 
+workshop_target_institution = Table(
+    "workshop_target_institution",
+    db.metadata,
+    Column("workshop_id", ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True),
+    Column("institution_type_id", ForeignKey("institution_type.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Workshop(db.Model):
     """One delivery of a module: dates, mode, place or meeting link, capacity, trainers."""
 
@@ -170,12 +178,16 @@ class Workshop(db.Model):
         CheckConstraint("capacity > 0", name="positive_capacity"),
         CheckConstraint(_in("mode", MODES), name="known_mode"),
         CheckConstraint(_in("status", WORKSHOP_STATUSES), name="known_status"),
+        CheckConstraint("enrol_closes_at IS NULL OR enrol_opens_at IS NULL OR enrol_closes_at > enrol_opens_at",
+                        name="enrolment_window_in_order"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[Optional[str]] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="sq")
     mode: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date, index=True)
@@ -185,14 +197,29 @@ class Workshop(db.Model):
     meeting_url: Mapped[Optional[str]] = mapped_column(String(500))
     capacity: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(20), default="published")
+    # Enrolment rules: the window (open when empty), approval, and until when trainees may cancel.
+    enrol_opens_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    enrol_closes_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE: grows with every change calendars must pick up.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     module: Mapped[Module] = relationship(lazy="raise")
     programme: Mapped[Programme] = relationship(lazy="raise")
     municipality: Mapped[Optional[Municipality]] = relationship(lazy="raise")
     trainers: Mapped[list[User]] = relationship(secondary=workshop_trainer, lazy="raise")
+    target_institutions: Mapped[list[InstitutionType]] = relationship(
+        secondary=workshop_target_institution, lazy="raise", order_by=InstitutionType.position)
     sessions: Mapped[list["WorkshopSession"]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopSession.starts_at", lazy="raise")
+
+    @property
+    def is_online(self) -> bool:
+        return self.mode in ("virtual", "hybrid")
 
 
 class WorkshopSession(db.Model):
@@ -209,6 +236,7 @@ class WorkshopSession(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room: Mapped[Optional[str]] = mapped_column(String(200))
+    meeting_url: Mapped[Optional[str]] = mapped_column(String(500))
     trainer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
 
     workshop: Mapped[Workshop] = relationship(back_populates="sessions")
