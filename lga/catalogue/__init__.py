@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from lga.catalogue import views  # noqa: E402,F401
+from lga.catalogue import views, views_manage  # noqa: E402,F401
