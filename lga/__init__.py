@@ -104,11 +104,13 @@ def _register_blueprints(app: Flask) -> None:
     from lga.admin import bp as admin_bp
     from lga.catalogue import bp as catalogue_bp
     from lga.core import bp as core_bp
+    from lga.enrolment import bp as enrolment_bp
 
     # Import every domain's models so that the metadata (and Alembic) sees all tables.
     import lga.audit.models  # noqa: F401
+    import lga.enrolment.models  # noqa: F401
 
-    for bp in (core_bp, accounts_bp, catalogue_bp, admin_bp):
+    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, admin_bp):
         app.register_blueprint(bp)
 
 

@@ -123,3 +123,16 @@ def demo_command(scale: str, seed: int):
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account[0]:<24} {', '.join(account[3])}")
+
+
+
+@lga_cli.command("send-reminders")
+def send_reminders_command():
+    """Email everyone enrolled in a workshop that starts within LGA_REMINDER_HOURS (once each)."""
+    from lga.enrolment.services import send_reminders
+
+    sent = send_reminders()
+    click.echo(f"Reminders: {sent} sent.")
+
+
+from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers import-people)
