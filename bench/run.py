@@ -4,11 +4,14 @@
    second run reuses the data). SQLite under bench/results/ by default; any URL with
    ``--database-url`` or ``BENCH_DATABASE_URL`` (e.g. a scratch PostgreSQL database).
 2. Starts ``gunicorn wsgi:app`` in production mode on a free port of 127.0.0.1.
-3. Hits each page for ``--duration`` seconds with ``--concurrency`` clients (asyncio + httpx),
-   anonymous or logged in as the demo administrator.
-4. Prints requests, errors, req/s, p50/p95 latency and throughput relative to ``/health`` of the
+3. Finds in the database what the pages need: a coming workshop with many enrolments, one of its
+   trainers, the trainee with the most enrolments.
+4. Hits each page for ``--duration`` seconds with ``--concurrency`` clients (asyncio + httpx),
+   anonymous or logged in as the account the page names (admin, manager, trainer, trainee). A page
+   that does not answer 200 to a first probe is reported with its status and not loaded.
+5. Prints requests, errors, req/s, p50/p95 latency and throughput relative to ``/health`` of the
    same run, and writes it all to bench/results/<timestamp>.json.
-5. Stops gunicorn whatever happens.
+6. Stops gunicorn whatever happens.
 
 Figures, not pass/fail: compare runs on the same machine, and read the ratios (see README.md).
 """
@@ -30,6 +33,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -37,25 +41,46 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"  # the only address this script ever sends traffic to
 ADMIN_EMAIL = "admin@example.org"
-DEMO_PASSWORD = "demo-password"
+MANAGER_EMAIL = "manager@example.org"
+TRAINER_EMAIL = "trainer@example.org"
+TRAINEE_EMAIL = "trainee@example.org"
+DEMO_PASSWORD = "demo-password"  # the demo accounts' and every generated account's
+KOSOVO = ZoneInfo("Europe/Belgrade")
 MAX_REQUESTS_PER_PAGE = 200_000  # a bound besides time, whatever the machine's speed
 HEALTH_WAIT_SECONDS = 60
 
 sys.path.insert(0, str(ROOT))
 from config import normalise_database_url  # noqa: E402
 
-# (label, path, logged in?) — "{module}" is filled with a module code found on /modules.
-PAGES: tuple[tuple[str, str, bool], ...] = (
-    ("/health", "/health", False),
-    ("/", "/", False),
-    ("/programmes", "/programmes", False),
-    ("/modules", "/modules", False),
-    ("/modules/<code>", "/modules/{module}", False),
-    ("/login (GET)", "/login", False),
-    ("/account", "/account", True),
-    ("/admin/people", "/admin/people", True),
-    ("/admin/people?q=", "/admin/people?q=gashi", True),
+# (label, path, who logs in: None for anonymous, else a key of Targets.accounts). Placeholders:
+# {module} a module code found on /modules; {year}/{month} this month in Kosovo; {workshop} the
+# coming workshop with the most enrolments (see find_targets).
+PAGES: tuple[tuple[str, str, str | None], ...] = (
+    ("/health", "/health", None),
+    ("/", "/", None),
+    ("/programmes", "/programmes", None),
+    ("/modules", "/modules", None),
+    ("/modules/<code>", "/modules/{module}", None),
+    ("/login (GET)", "/login", None),
+    ("/calendar", "/calendar", None),
+    ("/calendar/month", "/calendar/month/{year}/{month}", None),
+    ("/workshops/<id>", "/workshops/{workshop}", "trainee"),
+    ("/workshops/<id>/roster", "/workshops/{workshop}/roster", "trainer"),
+    ("/my/trainings", "/my/trainings", "trainee"),
+    ("/manage/workshops", "/manage/workshops", "manager"),
+    ("/account", "/account", "admin"),
+    ("/admin/people", "/admin/people", "admin"),
+    ("/admin/people?q=", "/admin/people?q=gashi", "admin"),
 )
+
+
+@dataclass
+class Targets:
+    """What the pages need from the data, found before the server starts."""
+
+    accounts: dict[str, str]              # role key -> email
+    values: dict[str, str]                # placeholder -> value
+    facts: dict[str, object] = field(default_factory=dict)  # for the report: why these were chosen
 
 
 @dataclass
@@ -63,6 +88,8 @@ class PageResult:
     page: str
     path: str
     logged_in: bool
+    account: str | None = None
+    note: str | None = None               # why a page was not loaded (non-200 probe, failed login)
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -103,16 +130,75 @@ def prepare_database(database_url: str) -> float:
     return time.perf_counter() - started
 
 
+COUNTED_TABLES = ("user_account", "workshop", "workshop_session", "enrolment", "module")
+
+
 def data_counts(database_url: str) -> dict[str, int]:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, inspect, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names())
             return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                    for table in ("user_account", "workshop", "workshop_session", "module")}
+                    for table in COUNTED_TABLES if table in present}
     finally:
         engine.dispose()
+
+
+# The coming workshop with the most enrolments (its page and its trainer's roster are the
+# heaviest of their kind), and the active trainee with the most enrolments ("My trainings").
+BIG_WORKSHOP = """
+    SELECT e.workshop_id, count(*) AS n FROM enrolment e JOIN workshop w ON w.id = e.workshop_id
+    WHERE w.start_date >= :today AND w.status = 'published'
+    GROUP BY e.workshop_id ORDER BY n DESC, e.workshop_id LIMIT 1"""
+ITS_TRAINER = """
+    SELECT u.email FROM workshop_trainer t JOIN user_account u ON u.id = t.user_id
+    WHERE t.workshop_id = :workshop AND u.active = :yes ORDER BY u.id LIMIT 1"""
+BUSY_TRAINEE = """
+    SELECT u.email, count(*) AS n FROM enrolment e JOIN user_account u ON u.id = e.user_id
+    JOIN user_role r ON r.user_id = u.id AND r.role = 'trainee'
+    WHERE u.active = :yes GROUP BY u.id, u.email ORDER BY n DESC, u.id LIMIT 1"""
+BIGGEST_COMING = """
+    SELECT id FROM workshop WHERE start_date >= :today AND status = 'published'
+    ORDER BY capacity DESC, id LIMIT 1"""
+
+
+def find_targets(database_url: str) -> Targets:
+    """Accounts and ids for the pages, from the database. Falls back to the demo accounts (and
+    the biggest coming workshop) when there are no enrolments to choose by."""
+    from sqlalchemy import create_engine, inspect, text
+
+    today = datetime.now(KOSOVO).date()
+    targets = Targets(
+        accounts={"admin": ADMIN_EMAIL, "manager": MANAGER_EMAIL, "trainer": TRAINER_EMAIL,
+                  "trainee": TRAINEE_EMAIL},
+        values={"year": str(today.year), "month": str(today.month)},
+    )
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            params = {"today": today.isoformat(), "yes": True}
+            big = None
+            if "enrolment" in inspect(conn).get_table_names():
+                big = conn.execute(text(BIG_WORKSHOP), params).first()
+                busy = conn.execute(text(BUSY_TRAINEE), params).first()
+                if busy:
+                    targets.accounts["trainee"] = busy.email
+                    targets.facts["trainee enrolments"] = busy.n
+            if big:
+                workshop = big.workshop_id
+                targets.facts["workshop enrolments"] = big.n
+            else:
+                workshop = conn.execute(text(BIGGEST_COMING), params).scalar()
+            if workshop is not None:
+                targets.values["workshop"] = str(workshop)
+                trainer = conn.execute(text(ITS_TRAINER), params | {"workshop": workshop}).scalar()
+                if trainer:
+                    targets.accounts["trainer"] = trainer
+    finally:
+        engine.dispose()
+    return targets
 
 
 def redacted(database_url: str) -> str:
@@ -188,19 +274,19 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 MODULE_LINK = re.compile(r'href="/modules/([a-z0-9][a-z0-9-]*)"')
 
 
-async def log_in(client: httpx.AsyncClient) -> None:
+async def log_in(client: httpx.AsyncClient, email: str) -> None:
     page = await client.get("/login")
     match = CSRF_META.search(page.text)
     if page.status_code != 200 or not match:
         raise RuntimeError(f"/login gave {page.status_code} without a CSRF token")
     response = await client.post("/login", data={
-        "csrf_token": match.group(1), "email": ADMIN_EMAIL, "password": DEMO_PASSWORD})
+        "csrf_token": match.group(1), "email": email, "password": DEMO_PASSWORD})
     if response.status_code != 302:
-        raise RuntimeError(f"logging in as {ADMIN_EMAIL} failed (HTTP {response.status_code}); "
+        raise RuntimeError(f"logging in as {email} failed (HTTP {response.status_code}); "
                            "was the demo data loaded?")
     check = await client.get("/account")
     if check.status_code != 200:
-        raise RuntimeError(f"/account gave {check.status_code} after logging in")
+        raise RuntimeError(f"/account gave {check.status_code} after logging in as {email}")
 
 
 async def find_module_code(client: httpx.AsyncClient) -> str:
@@ -255,36 +341,93 @@ async def hammer(client: httpx.AsyncClient, result: PageResult, duration: float,
     result.statuses = dict(statuses)
 
 
-async def run_load(base: str, duration: float, concurrency: int) -> list[PageResult]:
+async def run_load(base: str, duration: float, concurrency: int, targets: Targets) -> list[PageResult]:
     assert httpx.URL(base).host == HOST
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(30.0)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as anonymous, \
-            httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as admin:
-        module = await find_module_code(anonymous)
-        await log_in(admin)
+    clients: dict[str | None, httpx.AsyncClient] = {}
+    login_errors: dict[str, str] = {}
+
+    def new_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout)
+
+    async def client_for(account: str | None) -> httpx.AsyncClient | None:
+        """One client (one session cookie) per account, logged in on first use."""
+        if account in clients:
+            return clients[account]
+        if account in login_errors:
+            return None
+        client = new_client()
+        if account is not None:
+            try:
+                await log_in(client, targets.accounts[account])
+            except (RuntimeError, httpx.HTTPError) as exc:
+                await client.aclose()
+                login_errors[account] = str(exc)
+                return None
+        clients[account] = client
+        return client
+
+    try:
+        anonymous = await client_for(None)
+        values = dict(targets.values, module=await find_module_code(anonymous))
         results = []
-        for label, path, logged_in in PAGES:
-            result = PageResult(page=label, path=path.format(module=module), logged_in=logged_in)
-            print(f"  {label:<20} {duration:g} s …", end="", flush=True)
-            await hammer(admin if logged_in else anonymous, result, duration, concurrency)
-            print(f" {result.requests} requests, {result.rps} req/s", flush=True)
+        for label, template, account in PAGES:
+            email = targets.accounts.get(account) if account else None
+            try:
+                path = template.format(**values)
+            except KeyError as exc:
+                path = template
+                result = PageResult(page=label, path=path, logged_in=account is not None, account=email,
+                                    note=f"skipped: no value for {exc} in the data")
+            else:
+                result = PageResult(page=label, path=path, logged_in=account is not None, account=email)
+            print(f"  {label:<24} ", end="", flush=True)
+            client = None if result.note else await client_for(account)
+            if result.note is None and client is None:
+                result.note = f"skipped: {login_errors[account]}"
+            if result.note is None:
+                # A page that is not there yet (404), redirects or fails is reported, not hammered.
+                probe = await client.get(path)
+                if probe.status_code != 200:
+                    result.statuses = {str(probe.status_code): 1}
+                    result.requests = result.errors = 1
+                    result.note = f"HTTP {probe.status_code} on the first request: not loaded"
+            if result.note:
+                print(result.note, flush=True)
+            else:
+                print(f"{duration:g} s …", end="", flush=True)
+                await hammer(client, result, duration, concurrency)
+                print(f" {result.requests} requests, {result.rps} req/s", flush=True)
             results.append(result)
+    finally:
+        for client in clients.values():
+            await client.aclose()
     health = next((r.rps for r in results if r.path == "/health"), 0.0)
     for result in results:
-        result.ratio_to_health = round(result.rps / health, 3) if health else None
+        result.ratio_to_health = round(result.rps / health, 3) if health and not result.note else None
     return results
 
 
 # --- output -----------------------------------------------------------------------------------
 
+def status_summary(result: PageResult) -> str:
+    """"ok" when every request got 200; else the statuses, e.g. "404 x1" or "200 x950, 500 x3"."""
+    if result.statuses and set(result.statuses) == {"200"}:
+        return "ok"
+    if not result.statuses:
+        return result.note or "-"
+    return ", ".join(f"{code} x{n}" for code, n in sorted(result.statuses.items()))
+
+
 def table(results: list[PageResult]) -> str:
-    header = f"{'page':<20} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs /health':>10}"
+    header = (f"{'page':<24} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+              f"{'vs /health':>10}  status")
     lines = [header, "-" * len(header)]
     for r in results:
         ratio = f"{r.ratio_to_health:.3f}" if r.ratio_to_health is not None else "-"
-        lines.append(f"{r.page:<20} {r.requests:>9} {r.errors:>7} {r.rps:>8.1f} {r.p50_ms:>8.1f} "
-                     f"{r.p95_ms:>8.1f} {ratio:>10}")
+        lines.append(f"{r.page:<24} {r.requests:>9} {r.errors:>7} {r.rps:>8.1f} {r.p50_ms:>8.1f} "
+                     f"{r.p95_ms:>8.1f} {ratio:>10}  {status_summary(r)}")
     return "\n".join(lines)
 
 
@@ -323,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Database prepared in {generate_seconds} s")
     counts = data_counts(database_url)
     print("Data: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
+    targets = find_targets(database_url)
+    print("Pages use: " + ", ".join(f"{k} {v}" for k, v in {**targets.accounts, **targets.values}.items())
+          + "".join(f", {k} {v:,}" for k, v in targets.facts.items()))
 
     port = free_port()
     base = f"http://{HOST}:{port}"
@@ -332,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_health(base, proc, log_path)
         print(f"gunicorn ({args.workers} workers) on {base}; {args.concurrency} clients, "
               f"{args.duration:g} s per page")
-        results = asyncio.run(run_load(base, args.duration, args.concurrency))
+        results = asyncio.run(run_load(base, args.duration, args.concurrency, targets))
     except KeyboardInterrupt:
         print("\nInterrupted: no results written.", file=sys.stderr)
         return 130
@@ -348,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         "database": redacted(database_url),
         "dialect": database_url.split(":", 1)[0].split("+", 1)[0],
         "data": counts,
+        "targets": asdict(targets),
         "generate_seconds": generate_seconds,
         "duration_s": args.duration,
         "concurrency": args.concurrency,
@@ -362,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(r.errors for r in results)
     if errors:
         print(f"Warning: {errors} request(s) failed; see the statuses in the JSON and {log_path.name}.")
+    not_loaded = [r.page for r in results if r.note]
+    if not_loaded:
+        print(f"Not loaded ({len(not_loaded)}): " + "; ".join(
+            f"{r.page}: {r.note}" for r in results if r.note))
     return 0
 
 

@@ -6,7 +6,12 @@ Generates, deterministically for a seed:
   size, about 55% women, with Albanian, Serbian, Bosniak and Turkish names where those
   communities live; plus a few hundred trainers and a handful of programme managers;
 * 2,000 published workshops of the loaded modules over the last three years and the next six
-  months, with 3-6 sessions each and 1-3 trainers.
+  months, with 3-6 sessions each, 1-3 trainers, enrolment windows for the coming ones, some
+  needing approval and some aimed at particular institution types;
+* about 200,000 enrolments: people mostly from the workshop's region and target institutions,
+  queued by ``requested_at``; finished workshops mostly ``completed`` with some ``cancelled``,
+  coming ones ``enrolled`` up to capacity, then ``waitlisted``, with ``requested`` and
+  ``rejected`` where approval is needed.
 
 Rows go in through SQLAlchemy Core ``insert`` in batches (no ORM objects), everyone shares one
 precomputed password hash ("demo-password"), and the whole run is one transaction: either all of
@@ -14,13 +19,13 @@ it is there or none of it. Every generated account's email ends in ``.rks-gov.ex
 the marker that makes a second run a no-op.
 
 Extension points: each table is filled by one ``generate_<table>`` step, called in order by
-``generate`` with a shared :class:`ScaleContext`. Enrolment and attendance do not exist yet;
-:func:`generate_enrolments` and :func:`generate_attendance` are where they go (see their
-docstrings for the targets) — feed :func:`bulk_insert` a generator so that a million rows never
-sit in memory at once.
+``generate`` with a shared :class:`ScaleContext`. Attendance does not exist yet:
+:func:`generate_attendance` is where it goes (see its docstring for the target) — feed
+:func:`bulk_insert` a generator so that a million rows never sit in memory at once.
 
 Dates are relative to the day of generation (so "upcoming" pages have data); everything else
-depends on the seed only. Session nonces are random on purpose: they guard logins.
+depends on the seed only. Session nonces are random on purpose: they guard logins. ``scale``
+shrinks every target (tests run the generator at 2%).
 """
 from __future__ import annotations
 
@@ -40,9 +45,11 @@ from lga.accounts.models import InstitutionType, Municipality, User, UserRole
 from lga.accounts.passwords import hash_password
 from lga.accounts.reference import fold
 from lga.catalogue.models import (
-    FORMATS, Module, Programme, SessionPlanItem, Workshop, WorkshopSession, workshop_trainer,
+    FORMATS, Module, Programme, SessionPlanItem, Workshop, WorkshopSession, workshop_target_institution,
+    workshop_trainer,
 )
 from lga.demo.services import DEMO_PASSWORD, KOSOVO
+from lga.enrolment.models import Enrolment
 from lga.extensions import db
 from lga.i18n import localized
 
@@ -56,8 +63,8 @@ TARGETS = {
     "trainers": 300,
     "managers": 6,
     "workshops": 2_000,
-    # Planned, for the issues that add these tables (see the generate_* stubs below).
     "enrolments": 200_000,
+    # Planned, for the issue that adds the table (see generate_attendance below).
     "attendance": 1_000_000,
 }
 
@@ -195,7 +202,14 @@ LOCALE_OF = {"serb": "sr", "bosniak": "sr", "gorani": "sr"}
 
 # --- workshops -------------------------------------------------------------------------------
 
-MODE_WEIGHTS = {"in_person": 60, "virtual": 20, "hybrid": 20}
+MODE_WEIGHTS = {"in_person": 50, "virtual": 25, "hybrid": 25}
+# A training room holds 20-40; a hybrid one adds remote seats; webinars for all municipalities
+# take a few hundred.
+CAPACITIES = {
+    "in_person": (20, 25, 30, 30, 35, 40),
+    "hybrid": (40, 50, 60, 80, 100, 120),
+    "virtual": (100, 150, 200, 250, 300, 400),
+}
 DAYS_WEIGHTS = {1: 45, 2: 35, 3: 20}
 LANGUAGE_WEIGHTS = {"sq": 85, "sr": 10, "en": 5}
 FORMAT_WEIGHTS = {"lecture": 30, "discussion": 25, "group_work": 25, "information_exchange": 15,
@@ -207,6 +221,42 @@ FORMAT_TITLES = {
 }
 VENUES = ("Salla e trajnimeve, {m}", "Salla e mbledhjeve e Kuvendit Komunal, {m}",
           "Qendra për Punë Sociale, {m}", "Hotel, salla e konferencave, {m}")
+APPROVAL_SHARE = 0.15          # workshops where a manager decides who gets a place
+TARGETED_SHARE = 0.25          # workshops aimed at one or two institution types
+
+# --- enrolment -------------------------------------------------------------------------------
+
+# Kosovo's seven districts: people travel to a workshop in their own region.
+REGIONS = {
+    "prishtine": ("prishtine", "fushe-kosove", "gllogoc", "gracanice", "lipjan", "novoberde", "obiliq",
+                  "podujeve"),
+    "mitrovice": ("mitrovice-e-jugut", "mitrovice-e-veriut", "leposaviq", "skenderaj", "vushtrri",
+                  "zubin-potok", "zvecan"),
+    "peje": ("peje", "istog", "kline"),
+    "gjakove": ("gjakove", "decan", "junik", "rahovec"),
+    "prizren": ("prizren", "dragash", "malisheve", "mamushe", "suhareke"),
+    "ferizaj": ("ferizaj", "hani-i-elezit", "kacanik", "shterpce", "shtime"),
+    "gjilan": ("gjilan", "kamenice", "kllokot", "partesh", "ranillug", "viti"),
+}
+REGION_OF = {mun: region for region, muns in REGIONS.items() for mun in muns}
+# Share of a workshop's participants from its own region (virtual workshops draw from everywhere),
+# and from its target institutions when it has some.
+LOCAL_SHARE = {"in_person": 0.85, "hybrid": 0.6, "virtual": 0.0}
+TARGET_SHARE = 0.85
+SOURCE_WEIGHTS = {"self": 82, "staff": 12, "import": 6}
+CANCEL_RATE = 0.18             # of those who did not get rejected
+REJECT_RATE = 0.08             # of the requests to workshops that need approval
+# Most asked for per place: a finished workshop's waitlist stays short (it was closed when it took
+# place); a coming one's may be long.
+MAX_DEMAND = {"finished": 1.35, "coming": 1.8}
+PENDING_DAYS = 7               # requests younger than this are still waiting for a decision
+REJECT_REASONS = (
+    "Trajnimi është për stafin e institucioneve të synuara.",
+    "Keni ndjekur tashmë këtë modul.",
+    "Kuota për komunën tuaj është plotësuar.",
+    "Ju lutemi regjistrohuni në trajnimin në rajonin tuaj.",
+)
+WAITLIST_CLOSED = "Lista e pritjes u mbyll: nuk u lirua vend para fillimit të trajnimit."
 
 
 @dataclass
@@ -214,8 +264,10 @@ class ScaleContext:
     """What one step hands to the next: ids in insertion order, never ORM objects."""
 
     rng: random.Random
-    today: date
+    today: date                                 # in Kosovo
+    now: datetime                               # UTC; "upcoming" and "pending" are relative to it
     echo: Echo
+    targets: dict[str, int]                     # TARGETS, scaled
     password_hash: str
     municipalities: dict[str, int]              # code -> id
     municipality_names: dict[str, tuple[str, str]]  # code -> (sq, sr)
@@ -223,12 +275,16 @@ class ScaleContext:
     programmes: dict[str, int]                  # code -> id
     modules: list[dict]                         # id, code, programme_id, title, plan
     trainee_ids: list[int] = field(default_factory=list)
+    # (municipality code, institution type code) of each trainee, parallel to trainee_ids
+    trainee_profiles: list[tuple[str, str]] = field(default_factory=list)
     trainer_ids: list[int] = field(default_factory=list)
     manager_ids: list[int] = field(default_factory=list)
-    # id, start_date, end_date, capacity, mode per workshop
+    # per workshop: id, start, days, mode, capacity, municipality, targets, windows, trainers, …
     workshops: list[dict] = field(default_factory=list)
     # workshop id -> its session ids in time order
     sessions: dict[int, list[int]] = field(default_factory=dict)
+    # workshop id -> ids of the people who hold a place (completed or enrolled), for attendance
+    participants: dict[int, list[int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -293,7 +349,8 @@ def generated_accounts() -> int:
 
 # --- steps -----------------------------------------------------------------------------------
 
-def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str) -> Iterator[dict]:
+def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str,
+                 profiles: list[tuple[str, str]] | None = None) -> Iterator[dict]:
     rng = ctx.rng
     codes = sorted(ctx.municipalities)
     if role == TRAINEE:
@@ -316,7 +373,7 @@ def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str) -> Iter
         mix["albanian"] = max(0.0, 1 - sum(mix.values()))
         mixes[code] = weighted(rng, mix)
     span_days = 3 * 365
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = ctx.now
 
     for k in range(n):
         mun = pick_mun()
@@ -349,6 +406,8 @@ def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str) -> Iter
         last_login = None
         if rng.random() < 0.6:
             last_login = created + (now - created) * rng.random()
+        if profiles is not None:
+            profiles.append((mun, inst))
         yield {
             "email": f"{slug(given)}.{slug(family)}.{start_no + k}@{mun}.{EMAIL_DOMAIN}",
             "password_hash": ctx.password_hash,
@@ -368,8 +427,9 @@ def _people_rows(ctx: ScaleContext, n: int, *, start_no: int, role: str) -> Iter
         }
 
 
-def _insert_people(ctx: ScaleContext, n: int, role: str, start_no: int, label: str) -> list[int]:
-    ids = bulk_insert(User.__table__, _people_rows(ctx, n, start_no=start_no, role=role),
+def _insert_people(ctx: ScaleContext, n: int, role: str, start_no: int, label: str,
+                   profiles: list[tuple[str, str]] | None = None) -> list[int]:
+    ids = bulk_insert(User.__table__, _people_rows(ctx, n, start_no=start_no, role=role, profiles=profiles),
                       echo=ctx.echo, label=label, total=n, returning_id=True)
     bulk_insert(UserRole.__table__, ({"user_id": i, "role": role} for i in ids))
     ctx.counts[label] = len(ids)
@@ -378,10 +438,10 @@ def _insert_people(ctx: ScaleContext, n: int, role: str, start_no: int, label: s
 
 def generate_people(ctx: ScaleContext) -> None:
     """user_account + user_role: trainees, trainers and managers."""
-    ctx.trainee_ids = _insert_people(ctx, TARGETS["trainees"], TRAINEE, 1, "trainees")
-    ctx.trainer_ids = _insert_people(ctx, TARGETS["trainers"], TRAINER, TARGETS["trainees"] + 1, "trainers")
-    ctx.manager_ids = _insert_people(ctx, TARGETS["managers"], MANAGER,
-                                     TARGETS["trainees"] + TARGETS["trainers"] + 1, "managers")
+    n = ctx.targets
+    ctx.trainee_ids = _insert_people(ctx, n["trainees"], TRAINEE, 1, "trainees", ctx.trainee_profiles)
+    ctx.trainer_ids = _insert_people(ctx, n["trainers"], TRAINER, n["trainees"] + 1, "trainers")
+    ctx.manager_ids = _insert_people(ctx, n["managers"], MANAGER, n["trainees"] + n["trainers"] + 1, "managers")
 
 
 def _workshop_rows(ctx: ScaleContext, plans: list[dict]) -> Iterator[dict]:
@@ -391,17 +451,20 @@ def _workshop_rows(ctx: ScaleContext, plans: list[dict]) -> Iterator[dict]:
     pick_mode = weighted(rng, MODE_WEIGHTS)
     pick_days = weighted(rng, DAYS_WEIGHTS)
     pick_language = weighted(rng, LANGUAGE_WEIGHTS)
+    target_types = {c: w for c, w in INSTITUTION_WEIGHTS.items() if c in ctx.institution_types and c != "other"}
+    pick_target = weighted(rng, target_types) if target_types else None
     programme_codes = sorted(ctx.programmes)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = ctx.now
     first = ctx.today - timedelta(days=3 * 365)
     span = (ctx.today + timedelta(days=183) - first).days
-    for _ in range(TARGETS["workshops"]):
+    for _ in range(ctx.targets["workshops"]):
         module = rng.choice(ctx.modules)
         mode = pick_mode()
         days = pick_days()
         start = first + timedelta(days=rng.randrange(span))
         while start.weekday() >= 5:  # workshops start on weekdays
             start = first + timedelta(days=rng.randrange(span))
+        end = start + timedelta(days=days - 1)
         language = pick_language()
         # Mostly the module's own programme; sometimes another programme runs it.
         programme_id = module["programme_id"]
@@ -411,32 +474,57 @@ def _workshop_rows(ctx: ScaleContext, plans: list[dict]) -> Iterator[dict]:
         name_sq = ctx.municipality_names[mun][0] if mun else None
         place = name_sq or "online"
         title = localized(module["title"], language) or module["code"]
-        plans.append({"module": module, "mode": mode, "days": days, "start": start, "language": language,
-                      "venue": rng.choice(VENUES).format(m=name_sq) if mun else None})
+        # Published weeks or months ahead; the far-off ones a few days ago.
+        created = min(local_to_utc(start - timedelta(days=rng.randint(21, 90)), 9 * 60),
+                      now - timedelta(days=rng.randint(1, 20), minutes=rng.randrange(600)))
+        opens = closes = None
+        if end >= ctx.today:
+            # Coming (or running) workshops have an enrolment window; it may not be open yet.
+            opens = max(created, local_to_utc(start - timedelta(days=rng.randint(30, 60)), 8 * 60))
+            closes = local_to_utc(start - timedelta(days=rng.randint(1, 3)), 16 * 60)
+        targets: list[str] = []
+        if pick_target and rng.random() < TARGETED_SHARE:
+            targets = sorted({pick_target() for _ in range(rng.randint(1, 2))})
+        plans.append({
+            "module": module, "mode": mode, "days": days, "start": start, "end": end, "language": language,
+            "venue": rng.choice(VENUES).format(m=name_sq) if mun else None, "municipality": mun,
+            "capacity": rng.choice(CAPACITIES[mode]), "requires_approval": rng.random() < APPROVAL_SHARE,
+            "created": created, "opens": opens, "closes": closes, "targets": targets,
+        })
+        plan = plans[-1]
         yield {
             "module_id": module["id"],
             "programme_id": programme_id,
             "title": f"{title} — {place} ({start:%m/%Y})"[:200],
+            "description": localized(module["summary"], language) or None,
             "language": language,
             "mode": mode,
             "start_date": start,
-            "end_date": start + timedelta(days=days - 1),
-            "venue": plans[-1]["venue"],
+            "end_date": end,
+            "venue": plan["venue"],
             "municipality_id": ctx.municipalities[mun] if mun else None,
             "meeting_url": f"https://meet.example.org/lga-{rng.randrange(16**8):08x}" if mode != "in_person" else None,
-            "capacity": rng.choice((20, 25, 25, 30, 30, 30, 35, 40)),
+            "capacity": plan["capacity"],
             "status": "published",
-            "created_at": min(now, datetime.combine(start - timedelta(days=rng.randint(14, 60)), time(9),
-                                                    tzinfo=timezone.utc)),
+            "enrol_opens_at": opens,
+            "enrol_closes_at": closes,
+            "requires_approval": plan["requires_approval"],
+            # Trainees may cancel up to two days before (after that a manager does it).
+            "cancel_until": local_to_utc(start - timedelta(days=2), 16 * 60),
+            "sequence": 0,
+            "created_by_id": rng.choice(ctx.manager_ids) if ctx.manager_ids else None,
+            "created_at": created,
+            "updated_at": created,
         }
 
 
 def generate_workshops(ctx: ScaleContext) -> None:
-    """workshop + workshop_trainer: 2,000 deliveries of the loaded modules, 1-3 trainers each."""
+    """workshop + workshop_trainer + workshop_target_institution: deliveries of the loaded
+    modules, 1-3 trainers each, some aimed at one or two institution types."""
     rng = ctx.rng
     plans: list[dict] = []
     ids = bulk_insert(Workshop.__table__, _workshop_rows(ctx, plans), echo=ctx.echo, label="workshops",
-                      total=TARGETS["workshops"], returning_id=True)
+                      total=ctx.targets["workshops"], returning_id=True)
     # A few trainers do much of the teaching: weight them by a long-tailed draw.
     trainer_weights = [rng.paretovariate(1.5) for _ in ctx.trainer_ids]
     pick_count = weighted(rng, {1: 50, 2: 35, 3: 15})
@@ -452,9 +540,13 @@ def generate_workshops(ctx: ScaleContext) -> None:
         plan["trainers"] = chosen
         links.extend({"workshop_id": workshop_id, "user_id": t} for t in chosen)
     bulk_insert(workshop_trainer, links)
+    targets = [{"workshop_id": plan["id"], "institution_type_id": ctx.institution_types[code]}
+               for plan in plans for code in plan["targets"]]
+    bulk_insert(workshop_target_institution, targets)
     ctx.workshops = plans
     ctx.counts["workshops"] = len(ids)
     ctx.counts["workshop trainers"] = len(links)
+    ctx.counts["workshop targets"] = len(targets)
 
 
 def _session_rows(ctx: ScaleContext, order: list[int]) -> Iterator[dict]:
@@ -507,25 +599,194 @@ def generate_sessions(ctx: ScaleContext) -> None:
     ctx.counts["sessions"] = len(ids)
 
 
-def generate_enrolments(ctx: ScaleContext) -> None:
-    """Extension point: the enrolment table (not in the schema yet).
+@dataclass
+class _Pools:
+    """Trainee ids by region and institution type, to draw a workshop's participants from."""
 
-    Target: TARGETS["enrolments"] (200,000) rows over ``ctx.trainee_ids`` and ``ctx.workshops``
-    (about 100 per workshop across requested/enrolled/waitlisted/completed/cancelled, within each
-    workshop's ``capacity``; past workshops mostly completed). Yield the rows from a generator into
-    :func:`bulk_insert`, keep in ``ctx`` only what attendance needs (enrolled person ids per
-    workshop id), and add the count to ``ctx.counts``.
+    everyone: list[int]
+    by_region: dict[str, list[int]]
+    by_type: dict[str, list[int]]
+    by_region_type: dict[tuple[str, str], list[int]]
+
+    @classmethod
+    def of(cls, ctx: ScaleContext) -> "_Pools":
+        pools = cls(list(ctx.trainee_ids), {}, {}, {})
+        for person, (mun, inst) in zip(ctx.trainee_ids, ctx.trainee_profiles):
+            region = REGION_OF.get(mun, mun)
+            pools.by_region.setdefault(region, []).append(person)
+            pools.by_type.setdefault(inst, []).append(person)
+            pools.by_region_type.setdefault((region, inst), []).append(person)
+        return pools
+
+
+def _draw_people(rng: random.Random, pools: _Pools, plan: dict, n: int) -> list[int]:
+    """``n`` distinct people for a workshop: mostly from its region and its target institutions."""
+    region = REGION_OF.get(plan["municipality"]) if plan["municipality"] else None
+    local = pools.by_region.get(region, []) if region else []
+    local_share = LOCAL_SHARE[plan["mode"]] if local else 0.0
+    targets = [t for t in plan["targets"] if pools.by_type.get(t)]
+    target_share = TARGET_SHARE if targets else 0.0
+    anywhere_target = [p for t in targets for p in pools.by_type[t]]
+    local_target = [p for t in targets for p in pools.by_region_type.get((region, t), ())] or local
+    choices = {(True, True): local_target, (True, False): local, (False, True): anywhere_target,
+               (False, False): pools.everyone}
+    chosen: list[int] = []
+    seen: set[int] = set()
+    n = min(n, len(pools.everyone) // 2)  # so that the fallback below finds someone quickly
+    while len(chosen) < n:
+        person = None
+        for _ in range(8):  # a small local pool runs dry: then look further afield
+            pool = choices[(rng.random() < local_share, rng.random() < target_share)]
+            candidate = pool[rng.randrange(len(pool))]
+            if candidate not in seen:
+                person = candidate
+                break
+        while person is None or person in seen:
+            person = pools.everyone[rng.randrange(len(pools.everyone))]
+        seen.add(person)
+        chosen.append(person)
+    return chosen
+
+
+def _demands(ctx: ScaleContext) -> list[int]:
+    """How many people ask for each workshop, summing to about the enrolment target.
+
+    Proportional to capacity and a popularity draw; coming workshops by how much of their
+    enrolment window has passed (none before it opens, most of it early on). No workshop draws
+    more than :data:`MAX_DEMAND` times its capacity: the surplus goes to the others.
     """
+    rng = ctx.rng
+    weights, caps = [], []
+    for plan in ctx.workshops:
+        openness = 1.0
+        if plan["opens"] is not None:
+            window = (plan["closes"] - plan["opens"]).total_seconds()
+            elapsed = (ctx.now - plan["opens"]).total_seconds()
+            openness = min(1.0, elapsed / window) ** 0.5 if elapsed > 0 else 0.0
+        weights.append(plan["capacity"] * rng.lognormvariate(0, 0.3) * openness)
+        caps.append(plan["capacity"] * MAX_DEMAND["finished" if plan["opens"] is None else "coming"])
+    target = ctx.targets["enrolments"]
+    capped: set[int] = set()
+    for _ in range(20):  # water-filling: scale the uncapped ones until the target or every cap is hit
+        free = sum(w for k, w in enumerate(weights) if k not in capped)
+        factor = (target - sum(caps[k] for k in capped)) / free if free else 0.0
+        newly = {k for k, w in enumerate(weights) if k not in capped and w * factor > caps[k]}
+        if not newly or factor <= 0:
+            break
+        capped |= newly
+    return [round(caps[k] if k in capped else w * max(factor, 0.0)) for k, w in enumerate(weights)]
+
+
+def _enrolment_rows(ctx: ScaleContext, pools: _Pools, demands: list[int]) -> Iterator[dict]:
+    rng = ctx.rng
+    now = ctx.now
+    pick_source = weighted(rng, SOURCE_WEIGHTS)
+    for plan, demand in zip(ctx.workshops, demands):
+        if demand <= 0:
+            continue
+        people = _draw_people(rng, pools, plan, demand)
+        starts_at = local_to_utc(plan["start"], 9 * 60)
+        finished = plan["end"] < ctx.today
+        first = plan["opens"] or plan["created"]
+        last = min(plan["closes"] or starts_at - timedelta(days=1), now)
+        span = max(3600, int((last - first).total_seconds()))
+        deciders = ctx.manager_ids or plan["trainers"] or [None]
+        import_at = first + timedelta(seconds=int(span * rng.random() * 0.5))  # one staff list per workshop
+        queue = []
+        for person in people:
+            source = pick_source()
+            # Most ask early, when the workshop is announced.
+            requested = import_at if source == "import" else first + timedelta(
+                seconds=int(span * rng.random() ** 1.6))
+            queue.append((requested, person, source))
+        queue.sort()
+        reminder_at = local_to_utc(plan["start"] - timedelta(days=1), 9 * 60)
+        holders: list[int] = []
+        for requested, person, source in queue:
+            status = None
+            decided_by = reason = cancelled_at = reminder = None
+            if plan["requires_approval"] and source == "self":
+                decided_at = min(requested + timedelta(hours=rng.randint(2, 24 * PENDING_DAYS)),
+                                 starts_at - timedelta(hours=1))
+                decided_by = rng.choice(deciders)
+                if decided_at > now:
+                    status, decided_at, decided_by = "requested", None, None
+                elif rng.random() < REJECT_RATE:
+                    status, reason = "rejected", rng.choice(REJECT_REASONS)
+            elif source == "self":
+                decided_at = None  # as enrolment.services.enrol: no one decided, the queue did
+            else:
+                decided_at, decided_by = requested, rng.choice(deciders)  # put on the list by staff
+            if status is None:
+                since = decided_at or requested
+                if rng.random() < CANCEL_RATE:
+                    status = "cancelled"
+                    cancelled_at = since + (min(starts_at, now) - since) * rng.random()
+                elif len(holders) < plan["capacity"]:
+                    status = "completed" if finished else "enrolled"
+                    holders.append(person)
+                    if since < reminder_at <= now:
+                        reminder = reminder_at
+                elif finished:
+                    status, cancelled_at, reason = "cancelled", starts_at, WAITLIST_CLOSED
+                else:
+                    status = "waitlisted"
+            updated = max(t for t in (requested, decided_at, cancelled_at) if t is not None)
+            if status == "completed":
+                updated = local_to_utc(plan["end"], 17 * 60)
+            yield {
+                "workshop_id": plan["id"],
+                "user_id": person,
+                "status": status,
+                "source": source,
+                "requested_at": requested,
+                "decided_at": decided_at,
+                "decided_by_id": decided_by,
+                "reason": reason,
+                "cancelled_at": cancelled_at,
+                "reminder_sent_at": reminder,
+                "updated_at": updated,
+            }
+        ctx.participants[plan["id"]] = holders
+
+
+def generate_enrolments(ctx: ScaleContext) -> None:
+    """enrolment: about TARGETS["enrolments"] rows over the trainees and the workshops.
+
+    Each workshop's people are queued by ``requested_at`` (all before it starts): the first
+    ``capacity`` who neither cancelled nor were turned down hold a place (``completed`` once the
+    workshop is over, ``enrolled`` before), the rest are ``waitlisted`` — or, for a workshop that
+    is over, ``cancelled`` with the reason that the waitlist closed. Where approval is needed,
+    recent requests are still ``requested`` and some are ``rejected`` with a reason. Keeps in
+    ``ctx.participants`` the place holders per workshop, for attendance.
+    """
+    demands = _demands(ctx)
+    statuses: dict[str, int] = {}
+
+    def counted(rows: Iterator[dict]) -> Iterator[dict]:
+        for row in rows:
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+            yield row
+
+    bulk_insert(Enrolment.__table__, counted(_enrolment_rows(ctx, _Pools.of(ctx), demands)),
+                echo=ctx.echo, label="enrolments", total=sum(demands))
+    ctx.counts["enrolments"] = sum(statuses.values())
+    for status in ("completed", "enrolled", "waitlisted", "requested", "rejected", "cancelled"):
+        ctx.counts[f"  {status}"] = statuses.get(status, 0)
 
 
 def generate_attendance(ctx: ScaleContext) -> None:
-    """Extension point: the attendance table (not in the schema yet).
+    """Extension point, not implemented: the attendance table does not exist yet, so this step
+    writes nothing (and reports no count).
 
-    Target: TARGETS["attendance"] (1,000,000) rows, one per enrolled person per session of a
-    past workshop (``ctx.sessions``), with statuses present/late/partial/excused/absent and
-    sources roll call / QR check-in / Zoom-Teams report. Stream them through :func:`bulk_insert`
-    from a generator (never a list of a million dicts) and add the count to ``ctx.counts``.
+    For the attendance issue: about TARGETS["attendance"] (1,000,000) rows, one per place holder
+    (``ctx.participants``: workshop id -> the people with a completed or enrolled enrolment) per
+    session of a workshop that has taken place (``ctx.sessions``), with statuses
+    present/late/partial/excused/absent and sources roll call / QR check-in / Zoom-Teams report.
+    Stream them through :func:`bulk_insert` from a generator (never a list of a million dicts)
+    and add the count to ``ctx.counts``.
     """
+    return None
 
 
 STEPS: tuple[Callable[[ScaleContext], None], ...] = (
@@ -535,7 +796,14 @@ STEPS: tuple[Callable[[ScaleContext], None], ...] = (
 
 # --- entry point -----------------------------------------------------------------------------
 
-def _load_context(seed: int, echo: Echo, today: date) -> ScaleContext:
+def scaled_targets(scale: float) -> dict[str, int]:
+    """TARGETS times ``scale`` (at least one of each), e.g. 0.01 for a quick run in tests."""
+    if not 0 < scale <= 1:
+        raise ValueError("scale must be in (0, 1]")
+    return {name: max(1, round(n * scale)) for name, n in TARGETS.items()}
+
+
+def _load_context(seed: int, echo: Echo, today: date | None, scale: float) -> ScaleContext:
     municipalities = db.session.execute(
         select(Municipality.code, Municipality.id, Municipality.name_sq, Municipality.name_sr)
         .where(Municipality.is_active.is_(True))).all()
@@ -543,7 +811,7 @@ def _load_context(seed: int, echo: Echo, today: date) -> ScaleContext:
         select(InstitutionType.code, InstitutionType.id).where(InstitutionType.is_active.is_(True))).tuples().all())
     programmes = dict(db.session.execute(select(Programme.code, Programme.id)).tuples().all())
     modules = [dict(row._mapping) for row in db.session.execute(
-        select(Module.id, Module.code, Module.programme_id, Module.title)
+        select(Module.id, Module.code, Module.programme_id, Module.title, Module.summary)
         .where(Module.is_active.is_(True)).order_by(Module.code))]
     if not municipalities or not types or not programmes:
         raise ScaleError("reference data is missing: run `flask lga seed-reference` first")
@@ -557,8 +825,13 @@ def _load_context(seed: int, echo: Echo, today: date) -> ScaleContext:
         plans[row.module_id].append({"format": row.format, "title": row.title})
     for module in modules:
         module["plan"] = plans[module["id"]]
+    if today is None:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        today = now.astimezone(KOSOVO).date()
+    else:
+        now = local_to_utc(today, 12 * 60)
     return ScaleContext(
-        rng=random.Random(seed), today=today, echo=echo,
+        rng=random.Random(seed), today=today, now=now, echo=echo, targets=scaled_targets(scale),
         password_hash=hash_password(DEMO_PASSWORD),
         municipalities={m.code: m.id for m in municipalities},
         municipality_names={m.code: (m.name_sq, m.name_sr) for m in municipalities},
@@ -566,9 +839,10 @@ def _load_context(seed: int, echo: Echo, today: date) -> ScaleContext:
     )
 
 
-def generate(seed: int, echo: Echo = print, today: date | None = None) -> dict[str, int]:
+def generate(seed: int, echo: Echo = print, today: date | None = None, scale: float = 1.0) -> dict[str, int]:
     """Fill the database with large demo data in one transaction; a no-op if it is there.
 
+    ``today`` pins the dates (noon in Kosovo is "now"); ``scale`` shrinks every target (tests).
     Returns the counts of what was created (empty when nothing was done).
     """
     existing = generated_accounts()
@@ -577,7 +851,7 @@ def generate(seed: int, echo: Echo = print, today: date | None = None) -> dict[s
         return {}
     started = clock.perf_counter()
     echo(f"Generating large demo data (seed {seed}, batches of {BATCH_SIZE:,})…")
-    ctx = _load_context(seed, echo, today or date.today())
+    ctx = _load_context(seed, echo, today, scale)
     try:
         for step in STEPS:
             step(ctx)
@@ -588,12 +862,13 @@ def generate(seed: int, echo: Echo = print, today: date | None = None) -> dict[s
     elapsed = clock.perf_counter() - started
     echo(f"Large demo data created in {elapsed:.1f} s:")
     for name, count in ctx.counts.items():
-        echo(f"  {name:<18} {count:>9,}")
+        echo(f"  {name:<20} {count:>9,}")
     totals = {
         "accounts in total": db.session.scalar(select(func.count()).select_from(User)),
         "workshops in total": db.session.scalar(select(func.count()).select_from(Workshop)),
         "sessions in total": db.session.scalar(select(func.count()).select_from(WorkshopSession)),
+        "enrolments in total": db.session.scalar(select(func.count()).select_from(Enrolment)),
     }
     for name, count in totals.items():
-        echo(f"  {name:<18} {count:>9,}")
+        echo(f"  {name:<20} {count:>9,}")
     return dict(ctx.counts)

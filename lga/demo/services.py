@@ -1,4 +1,5 @@
-"""Demo accounts and workshops around the two seed modules. Idempotent."""
+"""Demo accounts, workshops and enrolments around the two seed modules. Idempotent: a second
+run creates nothing (rows are found by email, title and (workshop, person))."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,9 @@ from sqlalchemy.orm import selectinload
 from lga.access import ADMIN, DONOR, MANAGER, TRAINEE, TRAINER
 from lga.accounts import services as accounts
 from lga.accounts.models import InstitutionType, Municipality, User
+from lga.accounts.passwords import hash_password
 from lga.catalogue.models import Module, Programme, Workshop, WorkshopSession
+from lga.enrolment.models import Enrolment
 from lga.extensions import db
 
 DEMO_PASSWORD = "demo-password"
@@ -26,18 +29,46 @@ DEMO_ACCOUNTS = (
     ("trainee@example.org", "Faton", "Hoxha", (TRAINEE,), "prizren", "qps", "Social worker", "male"),
 )
 
+# Colleagues from several municipalities who fill the demo workshops (trainees, same password):
+# <local part>@participants.example.org, given, family, municipality code, institution type code,
+# position, sex, locale
+PARTICIPANTS_DOMAIN = "participants.example.org"
+DEMO_PARTICIPANTS = (
+    ("vjosa.berisha", "Vjosa", "Berisha", "prishtine", "qps", "Punëtore sociale", "female", "sq"),
+    ("agron.shala", "Agron", "Shala", "ferizaj", "dshms", "Zyrtar për mirëqenie sociale", "male", "sq"),
+    ("teuta.morina", "Teuta", "Morina", "gjilan", "municipal-administration", "Zyrtare për buxhet",
+     "female", "sq"),
+    ("jelena.petrovic", "Jelena", "Petrović", "gracanice", "qps", "Socijalna radnica", "female", "sr"),
+    ("arben.kelmendi", "Arben", "Kelmendi", "peje", "municipal-administration",
+     "Zyrtar për planifikim strategjik", "male", "sq"),
+    ("amra.hodzic", "Amra", "Hodžić", "prizren", "dshms", "Zyrtare për shëndetësi", "female", "sr"),
+    ("liridona.gashi", "Liridona", "Gashi", "gjakove", "qps", "Psikologe", "female", "sq"),
+    ("mehmet.yildiz", "Mehmet", "Yıldız", "mamushe", "municipal-assembly", "Anëtar i Kuvendit Komunal",
+     "male", "sq"),
+    ("nikola.jovanovic", "Nikola", "Jovanović", "mitrovice-e-veriut", "municipal-administration", "Pravnik",
+     "male", "sr"),
+    ("shpresa.krasniqi", "Shpresa", "Krasniqi", "podujeve", "qps", "Udhëheqëse e QPS-së", "female", "sq"),
+)
+
 
 @dataclass
 class DemoReport:
     accounts_created: list[str] = field(default_factory=list)
     workshops_created: list[str] = field(default_factory=list)
+    enrolments_created: int = 0
 
 
 def _at(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=KOSOVO).astimezone(timezone.utc)
 
 
+def _email(key: str) -> str:
+    """A demo account's email: the five are given in full, participants by their local part."""
+    return key if "@" in key else f"{key}@{PARTICIPANTS_DOMAIN}"
+
+
 def ensure_accounts(report: DemoReport) -> dict[str, User]:
+    """The five demo accounts and the demo participants, by email."""
     municipalities = dict(db.session.execute(select(Municipality.code, Municipality.id)).tuples().all())
     types = dict(db.session.execute(select(InstitutionType.code, InstitutionType.id)).tuples().all())
     users = {}
@@ -51,21 +82,36 @@ def ensure_accounts(report: DemoReport) -> dict[str, User]:
             )
             report.accounts_created.append(email)
         users[email] = user
+    shared_hash = None  # one (slow) hash for all participants
+    for local, given, family, mun, inst, position, sex, locale in DEMO_PARTICIPANTS:
+        email = _email(local)
+        user = accounts.find_by_email(email)
+        if user is None:
+            shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
+            user = accounts.create_user(
+                email=email, roles=(TRAINEE,), given_name=given, family_name=family,
+                municipality_id=municipalities.get(mun), institution_type_id=types.get(inst),
+                position=position, sex=sex, locale=locale, action="user.demo_created",
+            )
+            user.password_hash = shared_hash
+            report.accounts_created.append(email)
+        users[email] = user
     return users
 
 
 def _workshop_specs(today: date):
-    """(key title, module code, programme, mode, start, days, venue, municipality, url, format plan)."""
+    """(key title, module code, programme, mode, start, days, venue, municipality, url, needs approval)."""
     return (
         ("Mirëqenia Sociale dhe Shërbimet Sociale — Prishtinë", "social-welfare-services", "DEM", "in_person",
-         today - timedelta(days=40), 2, "Salla e trajnimeve, KLGI", "prishtine", None),
+         today - timedelta(days=40), 2, "Salla e trajnimeve, KLGI", "prishtine", None, False),
         ("Planifikimi i financimit të shërbimeve sociale në nivel lokal (virtual)", "financing-social-services",
-         "SSSM", "virtual", today - timedelta(days=20), 1, None, None, "https://meet.example.org/lga-financing"),
+         "SSSM", "virtual", today - timedelta(days=20), 1, None, None, "https://meet.example.org/lga-financing",
+         False),
         ("Mirëqenia Sociale dhe Shërbimet Sociale — Prizren", "social-welfare-services", "DEM", "in_person",
-         today + timedelta(days=14), 2, "Qendra për Punë Sociale, Prizren", "prizren", None),
+         today + timedelta(days=14), 2, "Qendra për Punë Sociale, Prizren", "prizren", None, False),
         ("Planifikimi i financimit të shërbimeve sociale — Gjilan", "financing-social-services", "SSSM", "hybrid",
          today + timedelta(days=30), 1, "Komuna e Gjilanit, salla e mbledhjeve", "gjilan",
-         "https://meet.example.org/lga-gjilan"),
+         "https://meet.example.org/lga-gjilan", True),
     )
 
 
@@ -76,16 +122,21 @@ def ensure_workshops(report: DemoReport, trainer: User, today: date | None = Non
     programmes = dict(db.session.execute(select(Programme.code, Programme.id)).tuples().all())
     municipalities = dict(db.session.execute(select(Municipality.code, Municipality.id)).tuples().all())
     existing = set(db.session.scalars(select(Workshop.title)))
-    for title, module_code, programme, mode, start, days, venue, mun, url in _workshop_specs(today):
+    for title, module_code, programme, mode, start, days, venue, mun, url, approval in _workshop_specs(today):
         module = modules.get(module_code)
         if module is None or title in existing:
             continue
+        published = _at(start - timedelta(days=45), 10)
         workshop = Workshop(
             module_id=module.id, programme_id=programmes[programme], title=title, language="sq", mode=mode,
             start_date=start, end_date=start + timedelta(days=days - 1), venue=venue,
             municipality_id=municipalities.get(mun) if mun else None, meeting_url=url, capacity=30,
-            status="published",
+            status="published", requires_approval=approval,
+            cancel_until=_at(start - timedelta(days=2), 16), created_at=published, updated_at=published,
         )
+        if start > today:  # coming workshops take enrolments until two days before
+            workshop.enrol_opens_at = published
+            workshop.enrol_closes_at = _at(start - timedelta(days=2), 16)
         workshop.trainers = [trainer]
         sessions, clock = [], {}
         for item in module.plan:
@@ -100,10 +151,67 @@ def ensure_workshops(report: DemoReport, trainer: User, today: date | None = Non
         report.workshops_created.append(title)
 
 
+# (workshop: index in _workshop_specs, email, status). The demo trainee has one of each kind:
+# a finished workshop completed, a coming one enrolled, and a request waiting for the manager.
+TRAINEE_EMAIL = "trainee@example.org"
+DEMO_ENROLMENTS = (
+    (0, "vjosa.berisha", "completed"), (0, "agron.shala", "completed"), (0, "jelena.petrovic", "completed"),
+    (0, "shpresa.krasniqi", "completed"), (0, "arben.kelmendi", "completed"), (0, "liridona.gashi", "cancelled"),
+    (1, TRAINEE_EMAIL, "completed"), (1, "teuta.morina", "completed"), (1, "amra.hodzic", "completed"),
+    (1, "nikola.jovanovic", "completed"), (1, "mehmet.yildiz", "completed"), (1, "agron.shala", "cancelled"),
+    (2, TRAINEE_EMAIL, "enrolled"), (2, "amra.hodzic", "enrolled"), (2, "mehmet.yildiz", "enrolled"),
+    (2, "liridona.gashi", "enrolled"), (2, "arben.kelmendi", "enrolled"), (2, "vjosa.berisha", "enrolled"),
+    (2, "nikola.jovanovic", "cancelled"),
+    (3, "teuta.morina", "enrolled"), (3, "shpresa.krasniqi", "rejected"), (3, "agron.shala", "requested"),
+    (3, "jelena.petrovic", "requested"), (3, TRAINEE_EMAIL, "requested"), (3, "nikola.jovanovic", "requested"),
+)
+REJECTION_REASON = "Keni ndjekur tashmë këtë modul në Prishtinë."
+
+
+def ensure_enrolments(report: DemoReport, users: dict[str, User], today: date | None = None) -> None:
+    """Fill the demo workshops with people from several municipalities (rows written directly:
+    demo data sends no emails). Only missing (workshop, person) pairs are added."""
+    today = today or date.today()
+    titles = [spec[0] for spec in _workshop_specs(today)]
+    workshops = {w.title: w for w in db.session.scalars(select(Workshop).where(Workshop.title.in_(titles)))}
+    existing = set(db.session.execute(
+        select(Enrolment.workshop_id, Enrolment.user_id)
+        .where(Enrolment.workshop_id.in_([w.id for w in workshops.values()]))).tuples())
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    manager = users["manager@example.org"]
+    for n, (index, key, status) in enumerate(DEMO_ENROLMENTS):
+        workshop, user = workshops.get(titles[index]), users.get(_email(key))
+        if workshop is None or user is None or (workshop.id, user.id) in existing:
+            continue
+        starts = _at(workshop.start_date, 9, 30)
+        requested = min(starts - timedelta(days=10), now - timedelta(days=2)) + timedelta(minutes=37 * n)
+        if status == "enrolled" and workshop.end_date < today:  # an old demo database: time has passed
+            status = "completed"
+        enrolment = Enrolment(workshop_id=workshop.id, user_id=user.id, status=status, source="self",
+                              requested_at=requested, updated_at=requested)
+        if status in ("requested", "rejected") or (workshop.requires_approval and status == "enrolled"):
+            workshop.requires_approval = True
+            if status != "requested":
+                enrolment.decided_at = enrolment.updated_at = requested + timedelta(days=1)
+                enrolment.decided_by_id = manager.id
+        if status == "rejected":
+            enrolment.reason = REJECTION_REASON
+        if status == "cancelled":
+            enrolment.cancelled_at = enrolment.updated_at = requested + timedelta(days=2)
+        if status == "completed":
+            enrolment.reminder_sent_at = _at(workshop.start_date - timedelta(days=1), 9)
+            enrolment.updated_at = _at(workshop.end_date, 17)
+        db.session.add(enrolment)
+        existing.add((workshop.id, user.id))
+        report.enrolments_created += 1
+
+
 def load_demo(today: date | None = None) -> DemoReport:
     report = DemoReport()
     users = ensure_accounts(report)
     db.session.flush()
     ensure_workshops(report, users["trainer@example.org"], today)
+    db.session.flush()
+    ensure_enrolments(report, users, today)
     db.session.flush()
     return report

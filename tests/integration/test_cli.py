@@ -1,10 +1,13 @@
-"""The ``flask lga`` chores: create-admin, seed-reference and demo."""
+"""The ``flask lga`` chores: create-admin, seed-reference and demo (small and at scale)."""
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import func, select
 
 from lga.accounts.models import Municipality, User
 from lga.catalogue.models import Programme, Workshop
+from lga.enrolment.models import Enrolment
 
 
 def test_reference_data_is_complete(db):
@@ -50,14 +53,48 @@ def test_demo_is_idempotent(runner, db):
     first = runner.invoke(args=["lga", "demo"])
     assert first.exit_code == 0, first.output
     assert "trainee@example.org" in first.output and "demo-password" in first.output
+    from lga.demo.services import DEMO_PARTICIPANTS
+
     users = db.session.scalar(select(func.count()).select_from(User))
     workshops = db.session.scalar(select(func.count()).select_from(Workshop))
-    assert users == 5 and workshops >= 4
+    enrolments = db.session.scalar(select(func.count()).select_from(Enrolment))
+    assert users == 5 + len(DEMO_PARTICIPANTS) and workshops >= 4 and enrolments > 0
     second = runner.invoke(args=["lga", "demo"])
     assert second.exit_code == 0, second.output
     assert "0 accounts and 0 workshops created" in second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
     assert db.session.scalar(select(func.count()).select_from(Workshop)) == workshops
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == enrolments
+
+
+def test_demo_gives_each_role_something_to_see(runner, db):
+    from lga.catalogue.models import workshop_trainer
+
+    assert runner.invoke(args=["lga", "demo"]).exit_code == 0
+    trainee = db.session.scalar(select(User).where(User.email == "trainee@example.org"))
+    today = date.today()
+    mine = db.session.execute(
+        select(Enrolment.status, Workshop.start_date, Workshop.end_date)
+        .join(Workshop, Workshop.id == Enrolment.workshop_id).where(Enrolment.user_id == trainee.id)).all()
+    assert any(s == "completed" and end < today for s, _, end in mine)
+    assert any(s == "enrolled" and start > today for s, start, _ in mine)
+    assert any(s in ("waitlisted", "requested") and start > today for s, start, _ in mine)
+
+    trainer = db.session.scalar(select(User).where(User.email == "trainer@example.org"))
+    taught = set(db.session.scalars(select(workshop_trainer.c.workshop_id)
+                                    .where(workshop_trainer.c.user_id == trainer.id)))
+    assert len(taught) >= 4
+    places = db.session.execute(
+        select(Enrolment.workshop_id, func.count(func.distinct(User.municipality_id)))
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.workshop_id.in_(taught), Enrolment.status.in_(("enrolled", "completed")))
+        .group_by(Enrolment.workshop_id)).all()
+    assert sum(1 for _, municipalities in places if municipalities >= 3) >= 3
+
+    pending = db.session.scalar(
+        select(func.count()).select_from(Enrolment).join(Workshop, Workshop.id == Enrolment.workshop_id)
+        .where(Workshop.requires_approval.is_(True), Enrolment.status == "requested"))
+    assert pending >= 2
 
 
 def test_demo_accounts_can_log_in(runner, client, db):
@@ -69,3 +106,45 @@ def test_demo_accounts_can_log_in(runner, client, db):
         c = client.application.test_client()
         response = post_form(c, "/login", {"email": email, "password": "demo-password"})
         assert response.status_code == 302, email
+
+
+def test_scale_generator_at_two_percent(runner, db):
+    """The large demo data at 2%: places within capacity, one row per person and workshop,
+    waitlists only where full, nobody asking after the start; a second run adds nothing.
+    The date is pinned so that seed 5 gives coming workshops with waitlists."""
+    from lga.demo.scale import generate
+
+    assert runner.invoke(args=["lga", "load-modules"]).exit_code == 0
+    today = date(2026, 3, 16)
+    counts = generate(seed=5, echo=lambda line: None, today=today, scale=0.02)
+    assert counts["trainees"] == 400 and counts["workshops"] == 40 and counts["enrolments"] > 2000
+
+    per_workshop = db.session.execute(
+        select(Workshop.id, Workshop.capacity, Workshop.end_date,
+               func.count().filter(Enrolment.status.in_(("enrolled", "completed"))),
+               func.count().filter(Enrolment.status == "waitlisted"),
+               func.count(), func.count(func.distinct(Enrolment.user_id)))
+        .join(Enrolment, Enrolment.workshop_id == Workshop.id)
+        .group_by(Workshop.id, Workshop.capacity, Workshop.end_date)).all()
+    assert len(per_workshop) >= 20
+    for workshop_id, capacity, end, holding, waiting, rows, people in per_workshop:
+        assert holding <= capacity, workshop_id
+        assert rows == people, workshop_id  # nobody twice in a workshop
+        if waiting:
+            assert holding == capacity and end >= today, workshop_id
+    statuses = dict(db.session.execute(
+        select(Enrolment.status, func.count()).group_by(Enrolment.status)).tuples().all())
+    assert statuses["completed"] > statuses["cancelled"] > 0
+    assert statuses["waitlisted"] > 0 and statuses["enrolled"] > 0 and statuses["rejected"] > 0
+    assert db.session.scalar(
+        select(func.count()).select_from(Enrolment).join(Workshop, Workshop.id == Enrolment.workshop_id)
+        .where(Enrolment.status == "completed", Workshop.end_date >= today)) == 0
+    asked = db.session.execute(
+        select(Enrolment.requested_at, Workshop.start_date)
+        .join(Workshop, Workshop.id == Enrolment.workshop_id)).all()
+    assert all(requested.date() < start for requested, start in asked)
+
+    tables = (User, Workshop, Enrolment)
+    before = [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
+    assert generate(seed=5, echo=lambda line: None, today=today, scale=0.02) == {}
+    assert [db.session.scalar(select(func.count()).select_from(t)) for t in tables] == before
