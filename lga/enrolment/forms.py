@@ -19,4 +19,4 @@ class RejectForm(FlaskForm):
 class DirectEnrolForm(FlaskForm):
     email = EmailField(_l("Email of the person"), filters=[strip],
                        validators=[DataRequired(REQUIRED), Email(EMAIL_INVALID)])
-    submit = SubmitField(_l("Enrol"))
+    submit = SubmitField(_l("Enrol this person"))
