@@ -85,6 +85,8 @@ class Config:
     # Without a configured SMTP server, development writes mail to instance/outbox/.
     MAIL_SUPPRESS_SEND = "MAIL_SERVER" not in os.environ
     LGA_OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    # Emails of one transaction sent right after its commit; bigger batches wait for `flask lga send-mail`.
+    LGA_MAIL_INLINE_MAX = int(os.environ.get("LGA_MAIL_INLINE_MAX", "50"))
 
     LGA_PASSWORD_RESET_HOURS = int(os.environ.get("LGA_PASSWORD_RESET_HOURS", "2"))
     LGA_INVITATION_DAYS = int(os.environ.get("LGA_INVITATION_DAYS", "14"))

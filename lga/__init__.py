@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # Import every domain's models so that the metadata (and Alembic) sees all tables.
     import lga.audit.models  # noqa: F401
+    import lga.core.models  # noqa: F401
     import lga.enrolment.models  # noqa: F401
 
     for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, admin_bp):

@@ -131,8 +131,22 @@ def send_reminders_command():
     """Email everyone enrolled in a workshop that starts within LGA_REMINDER_HOURS (once each)."""
     from lga.enrolment.services import send_reminders
 
+    from lga.mail import deliver
+
     sent = send_reminders()
+    deliver()
     click.echo(f"Reminders: {sent} sent.")
+
+
+@lga_cli.command("send-mail")
+@click.option("--purge-days", default=30, show_default=True, help="Delete sent emails older than this.")
+def send_mail_command(purge_days: int):
+    """Send the emails waiting in the outbox (run every minute from cron or a systemd timer)."""
+    from lga.mail import deliver, pending_count, purge_sent
+
+    sent = deliver()
+    purged = purge_sent(purge_days)
+    click.echo(f"Emails: {sent} sent, {pending_count()} still waiting, {purged} old ones deleted.")
 
 
 from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers import-people)

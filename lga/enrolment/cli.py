@@ -88,6 +88,9 @@ def import_people_command(file: Path, workshop_id: int | None, dry_run: bool, ac
             click.echo("Nothing was written.", err=True)
             sys.exit(1)
         db.session.commit()
+        from lga.mail import deliver
+
+        deliver()  # a chore may take its time: send the invitations now rather than at the next send-mail
         click.echo(f"Imported: {result.created} accounts created and invited, {result.existing} existing.")
         if workshop is not None:
             click.echo(f"Workshop: {result.enrolled} enrolled, {result.waitlisted} waitlisted, "
