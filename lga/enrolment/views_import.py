@@ -32,6 +32,7 @@ from lga.enrolment.services import EnrolmentError
 from lga.enrolment.staff_file import FIELD_LABELS, StaffFileError
 from lga.extensions import db
 from lga.forms import optional_int
+from lga.mail import pending_count
 
 IMPORTERS = (access.TRAINER, access.MANAGER, access.ADMIN)
 SHOW = 100  # rows listed per table on the preview; the rest are counted
@@ -206,6 +207,9 @@ def import_confirm(token: str):
         message += " " + _("Workshop: %(enrolled)d enrolled, %(waitlisted)d on the waitlist, "
                            "%(already)d were already on the list.", enrolled=result.enrolled,
                            waitlisted=result.waitlisted, already=result.already_enrolled)
+    waiting = pending_count()
+    if waiting:
+        message += " " + _("%(n)d emails are queued and go out within a few minutes.", n=waiting)
     flash(message, "success")
     return redirect(url_for("enrolment.import_upload"))
 
