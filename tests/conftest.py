@@ -17,7 +17,6 @@ import socket
 import tempfile
 import threading
 from contextlib import contextmanager
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table,
+    JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -8,9 +8,7 @@ transaction, and the invitations go out only if it commits.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
@@ -18,12 +16,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
-from lga.access import TRAINEE
 from lga.accounts import services as accounts
-from lga.accounts.models import AccountToken, InstitutionType, Municipality, User, UserRole
+from lga.accounts.models import InstitutionType, Municipality, User
 from lga.audit.services import record
 from lga.catalogue.models import Workshop
-from lga.db_types import utcnow
 from lga.enrolment.models import HOLDS_PLACE, OPEN_STATUSES, Enrolment
 from lga.enrolment.staff_file import Reference, RowProblem, StaffFile, StaffRow, read_staff_file
 from lga.extensions import db

@@ -5,6 +5,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lga import access
 from lga.accounts import services as accounts
@@ -15,8 +17,6 @@ from lga.enrolment.forms import DirectEnrolForm, RejectForm
 from lga.enrolment.models import Enrolment
 from lga.enrolment.services import EnrolmentError
 from lga.extensions import db
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from lga.i18n import babel_locale_for
 from lga.web import get_or_404, paginate, paginate_rows, safe_next
 

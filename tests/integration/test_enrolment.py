@@ -33,7 +33,7 @@ def test_trainee_enrols_from_the_workshop_page(client, factory, as_role, db):
     assert response.status_code == 200
     assert _status(db, workshop, me) == "enrolled"
     page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
-    assert f'action="/enrolments/' in page  # the cancel button replaced the enrol button
+    assert 'action="/enrolments/' in page  # the cancel button replaced the enrol button
     # Enrolling twice is refused with a message, not an error page.
     response = post_form(client, f"/workshops/{workshop.id}/enrol", follow_redirects=True)
     assert response.status_code == 200 and "flash-error" in response.get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Scheduling: trainers and managers create workshops, copy them, lay out sessions; clashes are refused."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
