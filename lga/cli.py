@@ -118,8 +118,8 @@ def demo_command(scale: str, seed: int):
         from lga.demo.scale import generate
 
         generate(seed=seed, echo=click.echo)
-    click.echo(f"Demo data: {len(report.accounts_created)} accounts and "
-               f"{len(report.workshops_created)} workshops created.")
+    click.echo(f"Demo data: {len(report.accounts_created)} accounts, {len(report.workshops_created)} workshops "
+               f"and {report.enrolments_created} enrolments created.")
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account[0]:<24} {', '.join(account[3])}")

@@ -61,7 +61,7 @@ def test_demo_is_idempotent(runner, db):
     assert users == 5 + len(DEMO_PARTICIPANTS) and workshops >= 4 and enrolments > 0
     second = runner.invoke(args=["lga", "demo"])
     assert second.exit_code == 0, second.output
-    assert "0 accounts and 0 workshops created" in second.output
+    assert "0 accounts, 0 workshops and 0 enrolments created" in second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
     assert db.session.scalar(select(func.count()).select_from(Workshop)) == workshops
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == enrolments
