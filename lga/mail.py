@@ -74,6 +74,7 @@ def queue(message: Message) -> None:
 
 
 _QUEUE = "lga_outgoing_mail"
+_READY = "lga_outgoing_mail_ready"
 RETRY_MINUTES = (1, 5, 30, 120, 720)  # then it stays unsent, with its last error, for an admin to see
 
 
@@ -83,58 +84,79 @@ def _address(value) -> str:
     return sanitize_address(value)
 
 
-def _send_queued(session) -> None:
-    rows = session.info.pop(_QUEUE, None)
-    if not rows or len(rows) > current_app.config["LGA_MAIL_INLINE_MAX"]:
-        return  # nothing, or a big batch for `flask lga send-mail`
+def _committed(session) -> None:
+    """The emails' transaction committed: note which to send once its connection is returned."""
     from sqlalchemy import inspect
 
-    deliver([inspect(row).identity[0] for row in rows])  # expired rows: read the key, not the row
+    rows = session.info.pop(_QUEUE, None)
+    if rows and len(rows) <= current_app.config["LGA_MAIL_INLINE_MAX"]:  # bigger batches: `send-mail`
+        session.info[_READY] = [inspect(row).identity[0] for row in rows]  # expired rows: read the key
 
 
-def _drop_unsent(session, transaction) -> None:
-    if transaction.parent is None:  # the outer transaction ended without a commit
-        session.info.pop(_QUEUE, None)
+def _transaction_ended(session, transaction) -> None:
+    """Send what committed (or forget what rolled back) once the outer transaction has ended.
+
+    Not in ``after_commit``: there the session still holds its connection, and sending would
+    take a second one from the pool per request, which can exhaust it under load.
+    """
+    if transaction.parent is not None:
+        return
+    session.info.pop(_QUEUE, None)
+    ready = session.info.pop(_READY, None)
+    if ready:
+        try:
+            deliver(ready)
+        except Exception:  # noqa: BLE001 - the change is committed; send-mail retries the emails
+            current_app.logger.exception("sending %d emails after commit failed; send-mail will retry", len(ready))
+
+
+LEASE = timedelta(minutes=10)  # a sender that died mid-batch gives its emails back after this
 
 
 def deliver(ids: list[int] | None = None, *, batch: int = 200, now: datetime | None = None) -> int:
     """Send waiting emails (these ``ids``, or all that are due) and record the outcome.
 
-    Works on its own connection, outside any request's session: safe to call right after a
-    commit. On PostgreSQL rows are claimed with SKIP LOCKED, so several senders never send one
-    email twice. Returns how many were sent.
+    Each batch is first claimed in one UPDATE (a claim token plus a lease in next_attempt_at),
+    so two senders (the request that just committed, a ``send-mail`` run, another server)
+    never send one email twice; SMTP then runs outside any database transaction. Uses its own
+    connections, never the session's. Returns how many were sent.
     """
-    from sqlalchemy import select, update
+    import secrets
+
+    from sqlalchemy import and_, select, update
 
     from lga.core.models import OutgoingEmail
     from lga.extensions import db
 
     table = OutgoingEmail.__table__
     now = now or datetime.now(timezone.utc)
+    due = and_(table.c.sent_at.is_(None), table.c.next_attempt_at <= now, table.c.attempts < len(RETRY_MINUTES))
+    if ids is not None:
+        due = and_(due, table.c.id.in_(ids))
     sent_total = 0
     while True:
+        token = secrets.token_hex(16)
         with db.engine.begin() as conn:
-            stmt = (select(table.c.id, table.c.sender, table.c.recipients, table.c.subject, table.c.message,
-                           table.c.attempts)
-                    .where(table.c.sent_at.is_(None)).order_by(table.c.id).limit(batch))
-            if ids is not None:
-                stmt = stmt.where(table.c.id.in_(ids))
-            else:
-                stmt = stmt.where(table.c.next_attempt_at <= now, table.c.attempts < len(RETRY_MINUTES))
-            if conn.dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = conn.execute(stmt).all()
-            if not rows:
-                return sent_total
-            sent, failed = _transmit(rows)
-            stamp = datetime.now(timezone.utc)
+            chosen = select(table.c.id).where(due).order_by(table.c.id).limit(batch).scalar_subquery()
+            conn.execute(update(table).where(table.c.id.in_(chosen), due)
+                         .values(claim=token, next_attempt_at=now + LEASE))
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(table.c.id, table.c.sender, table.c.recipients, table.c.subject,
+                                       table.c.message, table.c.attempts)
+                                .where(table.c.claim == token, table.c.sent_at.is_(None))).all()
+        if not rows:
+            return sent_total
+        sent, failed = _transmit(rows)
+        stamp = datetime.now(timezone.utc)
+        with db.engine.begin() as conn:
             if sent:
-                conn.execute(update(table).where(table.c.id.in_(sent))
-                             .values(sent_at=stamp, attempts=table.c.attempts + 1))
+                conn.execute(update(table).where(table.c.id.in_(sent)).values(
+                    sent_at=stamp, attempts=table.c.attempts + 1, message=b"", claim=None))
             for row_id, attempts, error in failed:
                 delay = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES) - 1)]
                 conn.execute(update(table).where(table.c.id == row_id).values(
-                    attempts=attempts + 1, last_error=error[:200], next_attempt_at=stamp + timedelta(minutes=delay)))
+                    attempts=attempts + 1, last_error=error[:200], claim=None,
+                    next_attempt_at=stamp + timedelta(minutes=delay)))
         sent_total += len(sent)
         if ids is not None or len(rows) < batch:
             return sent_total
@@ -176,15 +198,19 @@ def pending_count() -> int:
 
 
 def purge_sent(days: int = 30) -> int:
-    """Delete sent emails older than ``days``: they hold personal data and served their purpose."""
-    from sqlalchemy import delete
+    """Delete emails older than ``days`` that were sent or given up on: they hold personal data
+    and served their purpose (or never will)."""
+    from sqlalchemy import and_, delete, or_
 
     from lga.core.models import OutgoingEmail
     from lga.extensions import db
 
     cutoff = datetime.now(timezone.utc) - timedelta(days=days)
     with db.engine.begin() as conn:
-        return conn.execute(delete(OutgoingEmail.__table__).where(OutgoingEmail.sent_at < cutoff)).rowcount
+        table = OutgoingEmail.__table__
+        gone = or_(table.c.sent_at < cutoff,
+                   and_(table.c.sent_at.is_(None), table.c.attempts >= len(RETRY_MINUTES), table.c.created_at < cutoff))
+        return conn.execute(delete(table).where(gone)).rowcount
 
 
 def _write_raw_to_outbox(app, raw: bytes) -> None:
@@ -204,6 +230,6 @@ def _write_to_outbox(app, message: Message) -> None:
 
 def init_app(app) -> None:
     email_dispatched.connect(_write_to_outbox, app, weak=False)
-    if not event.contains(Session, "after_commit", _send_queued):
-        event.listen(Session, "after_commit", _send_queued)
-        event.listen(Session, "after_transaction_end", _drop_unsent)
+    if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_transaction_end", _transaction_ended)

@@ -68,6 +68,12 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(zone())
 
 
+def local_today() -> date:
+    """Today in Kosovo (the server's clock runs in UTC: between midnight and 01:00/02:00 local
+    time its date is still yesterday's)."""
+    return datetime.now(zone()).date()
+
+
 def local_midnight(day: date) -> datetime:
     return to_utc(day, time(0, 0))
 
@@ -131,11 +137,10 @@ def _check_clashes(workshop: Workshop, sessions: list[WorkshopSession]) -> None:
     """Refuse overlaps with other workshops' sessions and among the given sessions themselves."""
     if workshop.status == "cancelled":
         return
-    ids = {s.id for s in sessions if s.id}
+    ids = {s.id for s in sessions if s.id}  # the workshop's other sessions in the database count too
     for session in sessions:
         clashes = find_clashes(starts_at=session.starts_at, ends_at=session.ends_at, trainer_id=session.trainer_id,
-                               room=session.room, municipality_id=workshop.municipality_id,
-                               exclude_ids=ids | {s.id for s in workshop.sessions if s.id})
+                               room=session.room, municipality_id=workshop.municipality_id, exclude_ids=ids)
         if clashes:
             raise SchedulingError(clashes[0].message())
     for i, a in enumerate(sessions):

@@ -10,7 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from lga.accounts.models import Municipality
 from lga.catalogue.models import Module, Programme, SessionPlanItem, Workshop, WorkshopSession
+from lga.catalogue.scheduling import local_today, to_local
 from lga.extensions import db
+
 
 
 def programmes_with_counts(active_only: bool = True):
@@ -51,7 +53,7 @@ def module_detail(code: str) -> Module | None:
 
 
 def upcoming_workshops(module_id: int | None = None, *, today: date | None = None, limit: int = 10):
-    today = today or date.today()
+    today = today or local_today()
     stmt = (select(Workshop).where(Workshop.end_date >= today, Workshop.status == "published")
             .options(selectinload(Workshop.municipality), selectinload(Workshop.programme),
                      selectinload(Workshop.module))
@@ -62,7 +64,7 @@ def upcoming_workshops(module_id: int | None = None, *, today: date | None = Non
 
 
 def past_workshops(module_id: int, *, today: date | None = None, limit: int = 10):
-    today = today or date.today()
+    today = today or local_today()
     stmt = (select(Workshop).where(Workshop.module_id == module_id, Workshop.end_date < today,
                                    Workshop.status == "published")
             .options(selectinload(Workshop.municipality), selectinload(Workshop.programme))
@@ -108,7 +110,7 @@ def _listing_options():
 
 def calendar_query(filters: CalendarFilters, *, today: date | None = None):
     """Published workshops not yet over, soonest first."""
-    today = today or date.today()
+    today = today or local_today()
     stmt = (select(Workshop).where(Workshop.status == "published", Workshop.end_date >= today)
             .options(*_listing_options()).order_by(Workshop.start_date, Workshop.id))
     return filters.apply(stmt)
@@ -161,8 +163,6 @@ def workshop_detail(workshop_id: int) -> Workshop | None:
 
 
 def sessions_by_day(workshop: Workshop) -> list[tuple[date, list[WorkshopSession]]]:
-    from lga.catalogue.scheduling import to_local
-
     days: dict[date, list[WorkshopSession]] = {}
     for session in workshop.sessions:
         days.setdefault(to_local(session.starts_at).date(), []).append(session)

@@ -12,6 +12,7 @@ from lga.catalogue import services as catalogue
 from lga.catalogue.forms import CalendarFilterForm
 from lga.catalogue.labels import MODE_LABELS
 from lga.catalogue.models import MODES, ModuleReading
+from lga.catalogue.scheduling import local_today
 from lga.catalogue.services import CalendarFilters
 from lga.db_types import utcnow
 from lga.forms import choices
@@ -81,21 +82,29 @@ def _filters(form: CalendarFilterForm) -> CalendarFilters:
                            mode=form.mode.data or None, municipality=form.municipality.data or None)
 
 
+FILTER_KEYS = ("programme", "module", "mode", "municipality")
+
+
+def _filter_args() -> dict[str, str]:
+    """The calendar filters of this request, to carry over to other views and months."""
+    return {key: request.args[key] for key in FILTER_KEYS if request.args.get(key)}
+
+
 @bp.route("/calendar")
 @access.public
 def calendar():
     form = CalendarFilterForm(request.args)
     filters = _filters(form)
     page = paginate(catalogue.calendar_query(filters))
-    today = date.today()
-    return render_template("catalogue/calendar.html", form=form, page=page, today=today)
+    today = local_today()
+    return render_template("catalogue/calendar.html", form=form, page=page, today=today, filter_args=_filter_args())
 
 
 @bp.route("/calendar/month")
 @access.public
 def calendar_month_now():
-    today = date.today()
-    return redirect(url_for("catalogue.calendar_month", year=today.year, month=today.month, **request.args))
+    today = local_today()
+    return redirect(url_for("catalogue.calendar_month", year=today.year, month=today.month, **_filter_args()))
 
 
 @bp.route("/calendar/month/<int:year>/<int:month>")
@@ -111,8 +120,9 @@ def calendar_month(year: int, month: int):
     following = date(year, month, 28) + timedelta(days=7)
     return render_template(
         "catalogue/calendar_month.html", form=form, weeks=weeks, year=year, month=month,
-        days=catalogue.workshops_by_day(workshops, weeks), workshops=workshops, today=date.today(),
+        days=catalogue.workshops_by_day(workshops, weeks), workshops=workshops, today=local_today(),
         previous=previous.replace(day=1), following=following.replace(day=1), first=date(year, month, 1),
+        filter_args=_filter_args(),
     )
 
 

@@ -16,6 +16,8 @@ class OutgoingEmail(db.Model):
     Small batches go out right after the commit; big ones (a staff-list import invites
     thousands) and anything the mail server refused are sent by ``flask lga send-mail``.
     Nothing is told of a change that rolled back, and no email is lost when SMTP is down.
+    Once sent, the message body is cleared (it may hold an invitation link); the row itself is
+    deleted after a while by ``purge_sent``.
     """
 
     __tablename__ = "outgoing_email"
@@ -31,3 +33,5 @@ class OutgoingEmail(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[Optional[str]] = mapped_column(String(200))
+    # Which sender took it (with next_attempt_at as its lease), so two senders never send it twice.
+    claim: Mapped[Optional[str]] = mapped_column(String(32))

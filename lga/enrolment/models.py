@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lga.accounts.models import User, _in
@@ -44,6 +44,9 @@ class Enrolment(db.Model):
     reason: Mapped[Optional[str]] = mapped_column(Text)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Grows when this person's copy of the workshop's calendar changes on its own (they cancel,
+    # they come back): added to the workshop's SEQUENCE so their calendar app takes the change.
+    calendar_revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     workshop: Mapped[Workshop] = relationship(lazy="raise")

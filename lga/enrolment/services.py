@@ -139,6 +139,7 @@ def _new_or_reopened(workshop: Workshop, user: User, *, source: str, allow_after
         existing.source = source
         existing.decided_at = existing.decided_by_id = existing.reason = existing.cancelled_at = None
         existing.reminder_sent_at = None
+        existing.calendar_revision += 1  # the cancelled events come back in their calendar
         return existing
     enrolment = Enrolment(workshop_id=workshop.id, user_id=user.id, source=source)
     db.session.add(enrolment)
@@ -166,11 +167,17 @@ def enrol(workshop_id: int, user: User, *, now: datetime | None = None) -> Enrol
     return enrolment
 
 
+def _check_open_for_staff(workshop: Workshop) -> None:
+    if workshop.status == "cancelled":
+        raise EnrolmentError(_l("This workshop has been cancelled."))
+    if workshop.status == "draft":
+        raise EnrolmentError(_l("Publish the workshop first: people cannot be told of a place in a draft."))
+
+
 def enrol_direct(workshop: Workshop, user: User, *, actor, source: str = "staff") -> Enrolment:
     """A trainer or manager puts someone on the list: no window, no approval; the waitlist when full."""
     workshop = lock_workshop(workshop.id)
-    if workshop.status == "cancelled":
-        raise EnrolmentError(_l("This workshop has been cancelled."))
+    _check_open_for_staff(workshop)
     taken = places_taken(workshop.id)
     enrolment = _new_or_reopened(workshop, user, source=source, allow_after_rejection=True)
     enrolment.requested_at = utcnow()
@@ -196,8 +203,7 @@ def enrol_many(workshop: Workshop, people: list[User], *, actor, source: str = "
     second email.
     """
     workshop = lock_workshop(workshop.id)
-    if workshop.status == "cancelled":
-        raise EnrolmentError(_l("This workshop has been cancelled."))
+    _check_open_for_staff(workshop)
     taken = places_taken(workshop.id)
     existing = {e.user_id: e for e in db.session.scalars(
         select(Enrolment).where(Enrolment.workshop_id == workshop.id,
@@ -211,6 +217,8 @@ def enrol_many(workshop: Workshop, people: list[User], *, actor, source: str = "
         if row is None:
             row = Enrolment(workshop_id=workshop.id, user_id=person.id)
             db.session.add(row)
+        else:
+            row.calendar_revision += 1
         row.source, row.reason, row.cancelled_at, row.reminder_sent_at = source, None, None, None
         row.status = "enrolled" if taken < workshop.capacity else "waitlisted"
         taken += row.status == "enrolled"
@@ -286,6 +294,7 @@ def cancel(enrolment: Enrolment, *, actor, now: datetime | None = None, reason: 
     old = enrolment.status
     enrolment.status = "cancelled"
     enrolment.cancelled_at = utcnow()
+    enrolment.calendar_revision += 1
     if reason:
         enrolment.reason = reason.strip()
     if not by_self:
@@ -300,8 +309,8 @@ def cancel(enrolment: Enrolment, *, actor, now: datetime | None = None, reason: 
 def promote_waitlist(workshop: Workshop, *, actor=None) -> list[Enrolment]:
     """Fill free places from the waitlist, first come first served. Call with the workshop locked."""
     free = workshop.capacity - places_taken(workshop.id)
-    if free <= 0 or workshop.status == "cancelled":
-        return []
+    if free <= 0 or workshop.status == "cancelled" or utcnow() >= first_session_starts(workshop):
+        return []  # no place to fill, or too late: a place freed during the workshop helps nobody
     promoted = db.session.scalars(
         select(Enrolment).where(Enrolment.workshop_id == workshop.id, Enrolment.status == "waitlisted")
         .order_by(Enrolment.requested_at, Enrolment.id).limit(free)
@@ -346,6 +355,8 @@ def _user(enrolment: Enrolment) -> User:
 
 # --- Emails --------------------------------------------------------------------------------------
 
+# Emails that carry the workshop's calendar file.
+CALENDAR_KINDS = ("enrolled", "promoted", "reminder", "cancelled", "workshop_cancelled", "updated")
 _SUBJECTS = {
     "enrolled": _l("Your place at %(title)s is confirmed"),
     "promoted": _l("A place opened up for you: %(title)s"),
@@ -355,6 +366,7 @@ _SUBJECTS = {
     "cancelled": _l("Cancelled: your enrolment in %(title)s"),
     "reminder": _l("Reminder: %(title)s starts soon"),
     "workshop_cancelled": _l("Workshop cancelled: %(title)s"),
+    "updated": _l("Changed: %(title)s"),
 }
 
 
@@ -370,7 +382,7 @@ def calendar_workshop(workshop_id: int) -> Workshop:
 
 
 def message_for(enrolment: Enrolment, workshop: Workshop, user: User, kind: str, *, full: Workshop | None = None,
-                calendars: dict | None = None, position: int | None = None):
+                calendars: dict | None = None, position: int | None = None, removed=()):
     """The email telling ``user`` about ``kind`` (a status, "promoted" or "reminder").
 
     ``full`` is the workshop loaded by ``calendar_workshop`` when the caller has it already;
@@ -381,13 +393,15 @@ def message_for(enrolment: Enrolment, workshop: Workshop, user: User, kind: str,
 
     full = full or calendar_workshop(workshop.id)
     attachments = []
-    if kind in ("enrolled", "promoted", "reminder", "cancelled", "workshop_cancelled"):
+    if kind in CALENDAR_KINDS:
         cancelled = kind in ("cancelled", "workshop_cancelled")
-        key = (user.locale, cancelled)
+        key = (user.locale, cancelled, enrolment.calendar_revision)
         data = calendars.get(key) if calendars is not None else None
         if data is None:
             with force_locale(babel_locale_for(user.locale)):
-                data = ical.calendar_bytes([full], method="PUBLISH", cancelled=cancelled)
+                data = ical.calendar_bytes([full], method="PUBLISH", cancelled=cancelled,
+                                           with_links=not cancelled, sequence_bump=enrolment.calendar_revision,
+                                           removed=removed)
             if calendars is not None:
                 calendars[key] = data
         attachments.append(Attachment(filename=f"workshop-{workshop.id}.ics",
@@ -480,9 +494,7 @@ def roster_query(workshop_id: int, tab: str):
 
 def my_trainings_query(user_id: int, *, upcoming: bool, today=None):
     """A person's enrolments (not the cancelled or declined ones), upcoming or past."""
-    from datetime import date
-
-    today = today or date.today()
+    today = today or scheduling.local_today()
     stmt = (select(Enrolment).join(Workshop, Workshop.id == Enrolment.workshop_id)
             .where(Enrolment.user_id == user_id)
             .options(selectinload(Enrolment.workshop).selectinload(Workshop.module),
@@ -515,9 +527,7 @@ def _managed(stmt, user):
 
 def overview_query(user, *, today=None, scope: str = "upcoming"):
     """(workshop, taken, waitlisted, requested) rows for the managers' overview, counted in SQL."""
-    from datetime import date
-
-    today = today or date.today()
+    today = today or scheduling.local_today()
     stmt = (select(Workshop, _count_of(HOLDS_PLACE), _count_of(("waitlisted",)), _count_of(("requested",)))
             .options(selectinload(Workshop.module), selectinload(Workshop.municipality),
                      selectinload(Workshop.programme)))
@@ -567,14 +577,19 @@ def feed_owner(token: str) -> User | None:
                              .where(CalendarFeed.token == token, User.active.is_(True)))
 
 
+def feed_revisions(user: User) -> dict[int, int]:
+    """{workshop id: this person's calendar revision}, for the SEQUENCE of their feed."""
+    return dict(db.session.execute(
+        select(Enrolment.workshop_id, Enrolment.calendar_revision)
+        .where(Enrolment.user_id == user.id, Enrolment.calendar_revision > 0)).tuples().all())
+
+
 def feed_workshops(user: User, *, since_days: int = 90) -> list[Workshop]:
     """What a person's feed holds: workshops they hold a place in and, for a trainer, those they
     train — from three months back on. Waitlists and requests stay out until they become places."""
-    from datetime import date
-
     from lga.catalogue.models import workshop_trainer
 
-    since = date.today() - timedelta(days=since_days)
+    since = scheduling.local_today() - timedelta(days=since_days)
     enrolled = select(Enrolment.workshop_id).where(
         Enrolment.user_id == user.id, Enrolment.status.in_(("enrolled", "completed")))
     trained = select(workshop_trainer.c.workshop_id).where(workshop_trainer.c.user_id == user.id)

@@ -23,7 +23,7 @@ from wtforms import SelectField, SubmitField
 from lga import access
 from lga.accounts.models import InstitutionType, Municipality
 from lga.catalogue.models import Workshop, workshop_trainer
-from lga.catalogue.scheduling import may_edit
+from lga.catalogue.scheduling import local_today, may_edit
 from lga.db_types import utcnow
 from lga.enrolment import bp
 from lga.enrolment import imports
@@ -63,7 +63,7 @@ def _max_bytes() -> int:
 
 def _workshop_choices() -> list[tuple]:
     stmt = (select(Workshop.id, Workshop.title, Workshop.start_date)
-            .where(Workshop.status != "cancelled", Workshop.end_date >= date.today() - RECENT)
+            .where(Workshop.status != "cancelled", Workshop.end_date >= local_today() - RECENT)
             .order_by(Workshop.start_date, Workshop.title))
     if not _is_manager():
         stmt = stmt.where(or_(

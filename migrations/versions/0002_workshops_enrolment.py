@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('cancelled_at', lga.db_types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminder_sent_at', lga.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('calendar_revision', sa.Integer(), nullable=False),
     sa.Column('updated_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("source IN ('self', 'staff', 'import')", name=op.f('ck_enrolment_known_source')),
     sa.CheckConstraint("status IN ('requested', 'enrolled', 'waitlisted', 'rejected', 'cancelled', 'completed')", name=op.f('ck_enrolment_known_status')),

@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('claim', sa.String(length=32), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_email'))
     )
     with op.batch_alter_table('outgoing_email', schema=None) as batch_op:

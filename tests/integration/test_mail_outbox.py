@@ -26,6 +26,25 @@ def test_a_small_batch_goes_out_right_after_the_commit(app, db, mailbox):
     db.session.commit()
     assert len(mailbox.wait_for(3)) == 3
     assert _waiting(db) == 0
+    # Sent: the body (which may hold an invitation link) is not kept.
+    assert {row.message for row in db.session.scalars(select(OutgoingEmail))} == {b""}
+
+
+def test_an_email_claimed_by_another_sender_is_not_sent_twice(app, db, mailbox):
+    app.config["LGA_MAIL_INLINE_MAX"] = 0  # leave everything to the senders below
+    try:
+        _queue(3)
+        db.session.commit()
+    finally:
+        app.config["LGA_MAIL_INLINE_MAX"] = 50
+    rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+    rows[0].claim, rows[0].next_attempt_at = "other-sender", datetime.now(timezone.utc) + timedelta(minutes=10)
+    db.session.commit()
+    assert deliver() == 2  # the claimed one is left to its sender
+    assert deliver() == 0
+    # If that sender died, its lease runs out and the email goes out after all, once.
+    assert deliver(now=datetime.now(timezone.utc) + timedelta(minutes=11)) == 1
+    assert len(mailbox.wait_for(3)) == 3
 
 
 def test_nothing_is_sent_or_kept_for_a_rolled_back_change(app, db, mailbox):
