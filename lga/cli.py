@@ -141,12 +141,18 @@ def send_reminders_command():
 @lga_cli.command("send-mail")
 @click.option("--purge-days", default=30, show_default=True, help="Delete sent emails older than this.")
 def send_mail_command(purge_days: int):
-    """Send the emails waiting in the outbox (run every minute from cron or a systemd timer)."""
+    """Send the emails waiting in the outbox and tidy up (run every minute from cron or a timer)."""
     from lga.mail import deliver, pending_count, purge_sent
+
+    from lga.enrolment.imports import purge_abandoned
 
     sent = deliver()
     purged = purge_sent(purge_days)
+    abandoned = purge_abandoned()
+    db.session.commit()
     click.echo(f"Emails: {sent} sent, {pending_count()} still waiting, {purged} old ones deleted.")
+    if abandoned:
+        click.echo(f"Staff lists: {abandoned} uploads left unconfirmed for a day deleted.")
 
 
 from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers import-people)

@@ -61,6 +61,7 @@ class WorkshopForm(FlaskForm):
     cancel_until = DateTimeLocalField(_l("Participants may cancel until"), validators=[Optional()],
                                       description=_l("Empty: until the first session starts."))
     status = SelectField(_l("Status"))
+    notify = BooleanField(_l("Email the people enrolled if the dates or the place change"), default=True)
     submit = SubmitField(_l("Save workshop"))
 
     def validate_end_date(self, field):
@@ -82,6 +83,7 @@ class SessionForm(FlaskForm):
     meeting_url = URLField(_l("Meeting link"), filters=[strip],
                            validators=[Optional(), URL(message=URL_INVALID), https_url, text_length(500)])
     trainer_id = SelectField(_l("Trainer"), coerce=optional_int, validators=[Optional()])
+    notify = BooleanField(_l("Email the people enrolled the new timetable"), default=True)
     submit = SubmitField(_l("Save session"))
 
     def validate_ends(self, field):

@@ -8,6 +8,7 @@ raises the workshop's iCalendar SEQUENCE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,10 @@ BREAK = timedelta(minutes=15)
 signals = Namespace()
 capacity_raised = signals.signal("capacity-raised")
 workshop_cancelled = signals.signal("workshop-cancelled")
+# Times or place changed (``removed=`` lists sessions that are gone); receivers tell people.
+schedule_changed = signals.signal("schedule-changed")
+# A published workshop is about to become a draft again; a receiver returns a reason to refuse.
+unpublishing = signals.signal("unpublishing")
 
 
 class SchedulingError(Exception):
@@ -219,11 +224,22 @@ def create_workshop(values: dict, *, trainers: list[User], targets: list[Institu
     return workshop
 
 
+def _rescheduled(workshop: Workshop, *, actor, notify: bool, removed=()) -> None:
+    workshop.sequence += 1
+    if notify and workshop.status == "published":
+        db.session.flush()
+        schedule_changed.send(workshop, actor=actor, removed=list(removed))
+
+
 def update_workshop(workshop: Workshop, values: dict, *, trainers: list[User], targets: list[InstitutionType],
-                    actor) -> dict:
+                    actor, notify: bool = True) -> dict:
     """Apply the form's values; returns the changes. Raises SchedulingError (nothing applied
-    is kept: the caller rolls back)."""
-    old_capacity = workshop.capacity
+    is kept: the caller rolls back). ``notify``: tell the people enrolled of new times or place."""
+    old_capacity, old_status = workshop.capacity, workshop.status
+    if old_status == "published" and values.get("status") == "draft":
+        reasons = [reason for _receiver, reason in unpublishing.send(workshop) if reason]
+        if reasons:
+            raise SchedulingError(reasons[0], "status")
     changes = record_update("workshop.updated", workshop,
                             {k: v for k, v in values.items() if k in WORKSHOP_FIELDS}, actor=actor)
     old_trainers = sorted(t.id for t in workshop.trainers)
@@ -235,7 +251,7 @@ def update_workshop(workshop: Workshop, values: dict, *, trainers: list[User], t
     workshop.target_institutions = list(targets)
     _validate(workshop)
     if CALENDAR_FIELDS & set(changes):
-        workshop.sequence += 1
+        _rescheduled(workshop, actor=actor, notify=notify and old_status == "published")
     if workshop.capacity > old_capacity:
         db.session.flush()
         capacity_raised.send(workshop, actor=actor)
@@ -246,20 +262,20 @@ def _session(values: dict) -> WorkshopSession:
     return WorkshopSession(**{k: v for k, v in values.items() if k in SESSION_FIELDS})
 
 
-def add_session(workshop: Workshop, values: dict, *, actor) -> WorkshopSession:
+def add_session(workshop: Workshop, values: dict, *, actor, notify: bool = True) -> WorkshopSession:
     session = _session(values)
     _check_inside(workshop, session)
     _check_clashes(workshop, [session])
     workshop.sessions.append(session)
-    workshop.sequence += 1
     db.session.flush()
     record("session.created", session, actor=actor, changes={
         "workshop_id": (None, workshop.id), "title": (None, session.title),
         "starts_at": (None, session.starts_at), "ends_at": (None, session.ends_at)})
+    _rescheduled(workshop, actor=actor, notify=notify)
     return session
 
 
-def update_session(workshop: Workshop, session: WorkshopSession, values: dict, *, actor) -> dict:
+def update_session(workshop: Workshop, session: WorkshopSession, values: dict, *, actor, notify: bool = True) -> dict:
     probe = _session(values)
     _check_inside(workshop, probe)
     clashes = find_clashes(starts_at=probe.starts_at, ends_at=probe.ends_at, trainer_id=probe.trainer_id,
@@ -269,15 +285,18 @@ def update_session(workshop: Workshop, session: WorkshopSession, values: dict, *
     changes = record_update("session.updated", session, {k: values[k] for k in SESSION_FIELDS if k in values},
                             actor=actor)
     if changes:
-        workshop.sequence += 1
+        _rescheduled(workshop, actor=actor, notify=notify)
     return changes
 
 
-def delete_session(workshop: Workshop, session: WorkshopSession, *, actor) -> None:
+def delete_session(workshop: Workshop, session: WorkshopSession, *, actor, notify: bool = True) -> None:
     record("session.deleted", session, actor=actor, changes={
         "title": (session.title, None), "starts_at": (session.starts_at, None)})
+    # What calendars need to drop it, kept past the delete.
+    gone = SimpleNamespace(id=session.id, workshop_id=workshop.id, title=session.title,
+                           starts_at=session.starts_at, ends_at=session.ends_at)
     workshop.sessions.remove(session)
-    workshop.sequence += 1
+    _rescheduled(workshop, actor=actor, notify=notify, removed=[gone])
 
 
 def cancel_workshop(workshop: Workshop, *, actor, reason: str | None = None) -> None:

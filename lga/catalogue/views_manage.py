@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lga import access
 from lga.accounts.models import InstitutionType, Municipality, User, UserRole
@@ -16,7 +16,7 @@ from lga.catalogue.forms import (
     CancelWorkshopForm, CopyForm, SessionForm, WorkshopForm, fill_session_form, session_values,
     status_labels, utc_to_local_naive, workshop_values,
 )
-from lga.catalogue.models import Module, Programme, Workshop, WorkshopSession
+from lga.catalogue.models import Module, Programme, Workshop, WorkshopSession, workshop_trainer
 from lga.catalogue.scheduling import SchedulingError
 from lga.extensions import db
 from lga.forms import choices
@@ -125,8 +125,12 @@ def workshop_new():
         else:
             flash(_("The workshop was created with %(n)d sessions.", n=created), "success")
             return redirect(url_for("catalogue.workshop_sessions", workshop_id=workshop.id))
-    recent = db.session.scalars(select(Workshop).where(Workshop.status != "cancelled")
-                                .order_by(Workshop.start_date.desc()).limit(30)).all()
+    recent_stmt = select(Workshop).where(Workshop.status != "cancelled").order_by(Workshop.start_date.desc()).limit(30)
+    if not current_user.has_role(access.MANAGER, access.ADMIN):  # others' drafts stay private
+        trained = select(workshop_trainer.c.workshop_id).where(workshop_trainer.c.user_id == current_user.id)
+        recent_stmt = recent_stmt.where(or_(Workshop.status == "published", Workshop.created_by_id == current_user.id,
+                                            Workshop.id.in_(trained)))
+    recent = db.session.scalars(recent_stmt).all()
     modules = [(m.code, m.label()) for m in db.session.scalars(
         select(Module).where(Module.is_active.is_(True)).order_by(Module.code))]
     return render_template("catalogue/workshop_form.html", form=form, workshop=None, original=original,
@@ -152,7 +156,7 @@ def workshop_edit(workshop_id: int):
         chosen, targets = _selected(form, trainers)
         try:
             changes = scheduling.update_workshop(workshop, workshop_values(form), trainers=chosen, targets=targets,
-                                                 actor=current_user)
+                                                 actor=current_user, notify=form.notify.data)
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
@@ -185,7 +189,7 @@ def workshop_sessions(workshop_id: int):
         form.trainer_id.data = workshop.trainers[0].id if workshop.trainers else None
     if workshop.status != "cancelled" and form.validate_on_submit():
         try:
-            scheduling.add_session(workshop, session_values(form), actor=current_user)
+            scheduling.add_session(workshop, session_values(form), actor=current_user, notify=form.notify.data)
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
@@ -216,7 +220,8 @@ def session_edit(workshop_id: int, session_id: int):
         fill_session_form(form, session)
     if workshop.status != "cancelled" and form.validate_on_submit():
         try:
-            scheduling.update_session(workshop, session, session_values(form), actor=current_user)
+            scheduling.update_session(workshop, session, session_values(form), actor=current_user,
+                                      notify=form.notify.data)
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
@@ -246,6 +251,9 @@ def session_delete(workshop_id: int, session_id: int):
 def workshop_cancel(workshop_id: int):
     workshop = _editable(workshop_id)
     form = CancelWorkshopForm()
+    if workshop.status == "cancelled":
+        flash(_("This workshop has been cancelled and can no longer be changed."), "info")
+        return redirect(url_for("catalogue.workshop", workshop_id=workshop.id))
     if not form.validate_on_submit():
         flash(_("Please give a reason: everyone enrolled will read it."), "error")
         return redirect(url_for("catalogue.workshop_sessions", workshop_id=workshop.id))

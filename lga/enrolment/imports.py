@@ -9,6 +9,7 @@ transaction, and the invitations go out only if it commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
@@ -22,6 +23,7 @@ from lga.audit.services import record
 from lga.catalogue.models import Workshop
 from lga.enrolment.models import HOLDS_PLACE, OPEN_STATUSES, Enrolment
 from lga.enrolment.staff_file import Reference, RowProblem, StaffFile, StaffRow, read_staff_file
+from lga.db_types import utcnow
 from lga.extensions import db
 from lga.i18n import normalise_language
 from lga.mail import build_message, queue
@@ -180,7 +182,10 @@ def apply(preview_or_file: ImportPreview | StaffFile, *, actor, workshop: Worksh
     status_of: dict[int, str] = {}
     if workshop is not None:
         existing_users = _users([p.user_id for p in checked.existing])
-        people = created + [existing_users[p.user_id] for p in checked.existing]
+        # In the file's order: with few places left, the first rows get them.
+        by_row = [(row.row, user) for row, user in zip(checked.new, created)]
+        by_row += [(p.row.row, existing_users[p.user_id]) for p in checked.existing]
+        people = [user for _row, user in sorted(by_row, key=lambda pair: pair[0])]
         placed = enrolment.enrol_many(workshop, people, actor=actor, source="import",
                                       told_already={u.id for u in created})
         for person, row in zip(people, placed):
@@ -224,3 +229,13 @@ def _users(ids: list[int]) -> dict[int, User]:
     for start in range(0, len(ids), LOOKUP_CHUNK):
         users.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids[start:start + LOOKUP_CHUNK])))})
     return users
+
+
+def purge_abandoned(hours: int = 24) -> int:
+    """Delete uploaded staff lists nobody confirmed or cancelled: they hold personal data."""
+    from sqlalchemy import delete
+
+    from lga.enrolment.models import StaffImport
+
+    cutoff = utcnow() - timedelta(hours=hours)
+    return db.session.execute(delete(StaffImport).where(StaffImport.created_at < cutoff)).rowcount

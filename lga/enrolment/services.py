@@ -222,7 +222,9 @@ def enrol_many(workshop: Workshop, people: list[User], *, actor, source: str = "
         row.source, row.reason, row.cancelled_at, row.reminder_sent_at = source, None, None, None
         row.status = "enrolled" if taken < workshop.capacity else "waitlisted"
         taken += row.status == "enrolled"
-        row.requested_at = row.decided_at = now
+        # Strictly increasing, so the waitlist keeps the list's order whatever the rows' ids.
+        row.requested_at = now + timedelta(microseconds=len(rows))
+        row.decided_at = now
         row.decided_by_id = actor.id
         rows.append(row)
     db.session.flush()
@@ -301,7 +303,8 @@ def cancel(enrolment: Enrolment, *, actor, now: datetime | None = None, reason: 
         enrolment.decided_by_id = actor.id
         enrolment.decided_at = enrolment.cancelled_at
     record("enrolment.cancelled", enrolment, actor=actor, changes={"status": (old, "cancelled")})
-    notify(enrolment, workshop, _user(enrolment))
+    # Only someone who held a place has the events in their calendar to remove.
+    notify(enrolment, workshop, _user(enrolment), calendar=old == "enrolled")
     db.session.flush()
     return promote_waitlist(workshop, actor=actor) if old == "enrolled" else []
 
@@ -331,6 +334,30 @@ def capacity_changed(workshop: Workshop, *, actor=None, **_ignored) -> list[Enro
     return promote_waitlist(workshop, actor=actor)
 
 
+@scheduling.schedule_changed.connect
+def schedule_changed(workshop: Workshop, *, actor=None, removed=(), **_ignored) -> int:
+    """Send everyone holding a place the new times or place, with the updated calendar file."""
+    rows = db.session.scalars(
+        select(Enrolment).where(Enrolment.workshop_id == workshop.id, Enrolment.status == "enrolled")
+        .options(selectinload(Enrolment.user))
+    ).all()
+    if not rows:
+        return 0
+    full = calendar_workshop(workshop.id)
+    calendars: dict = {}
+    for enrolment in rows:
+        queue(message_for(enrolment, workshop, enrolment.user, "updated", full=full, calendars=calendars,
+                          removed=removed))
+    return len(rows)
+
+
+@scheduling.unpublishing.connect
+def refuse_unpublishing(workshop: Workshop, **_ignored) -> str | None:
+    if places_taken(workshop.id) or counts(workshop.id).get("waitlisted") or counts(workshop.id).get("requested"):
+        return str(_l("People are on this workshop's list: cancel the workshop instead of making it a draft again."))
+    return None
+
+
 @scheduling.workshop_cancelled.connect
 def workshop_cancelled(workshop: Workshop, *, actor=None, reason: str | None = None, **_ignored) -> int:
     """Tell everyone still on a cancelled workshop's list; their places lapse."""
@@ -345,7 +372,8 @@ def workshop_cancelled(workshop: Workshop, *, actor=None, reason: str | None = N
         enrolment.cancelled_at = utcnow()
         enrolment.reason = reason
         record("enrolment.cancelled", enrolment, actor=actor, changes={"status": (old, "cancelled")})
-        queue(message_for(enrolment, workshop, enrolment.user, "workshop_cancelled", full=full))
+        queue(message_for(enrolment, workshop, enrolment.user, "workshop_cancelled", full=full,
+                          calendar=old == "enrolled"))
     return len(rows)
 
 
@@ -382,20 +410,21 @@ def calendar_workshop(workshop_id: int) -> Workshop:
 
 
 def message_for(enrolment: Enrolment, workshop: Workshop, user: User, kind: str, *, full: Workshop | None = None,
-                calendars: dict | None = None, position: int | None = None, removed=()):
+                calendars: dict | None = None, position: int | None = None, removed=(), calendar: bool = True):
     """The email telling ``user`` about ``kind`` (a status, "promoted" or "reminder").
 
     ``full`` is the workshop loaded by ``calendar_workshop`` when the caller has it already;
     ``calendars`` caches the calendar file per language when many people get the same one;
-    ``position`` is the waitlist position when the caller knows it.
+    ``position`` is the waitlist position when the caller knows it; ``calendar=False`` leaves
+    the calendar file out (a cancelled request never was in anyone's calendar).
     """
     from lga.catalogue import ical
 
     full = full or calendar_workshop(workshop.id)
     attachments = []
-    if kind in CALENDAR_KINDS:
+    if kind in CALENDAR_KINDS and calendar:
         cancelled = kind in ("cancelled", "workshop_cancelled")
-        key = (user.locale, cancelled, enrolment.calendar_revision)
+        key = (user.locale, cancelled, enrolment.calendar_revision)  # `removed` is the same for one batch
         data = calendars.get(key) if calendars is not None else None
         if data is None:
             with force_locale(babel_locale_for(user.locale)):
@@ -412,15 +441,18 @@ def message_for(enrolment: Enrolment, workshop: Workshop, user: User, kind: str,
         workshop_url=external_url("catalogue.workshop", workshop_id=workshop.id),
         trainings_url=external_url("enrolment.my_trainings"),
         position=(position or waitlist_position(enrolment)) if kind == "waitlisted" else None,
-        cancel_until=cancellation_deadline(full),
+        cancel_until=full.cancel_until or (full.sessions[0].starts_at if full.sessions
+                                           else scheduling.local_midnight(full.start_date)),
+        has_calendar=bool(attachments),
     )
 
 
-def notify(enrolment: Enrolment, workshop: Workshop, user: User, *, promoted: bool = False) -> None:
+def notify(enrolment: Enrolment, workshop: Workshop, user: User, *, promoted: bool = False,
+           calendar: bool = True) -> None:
     kind = "promoted" if promoted else enrolment.status
     if kind not in _SUBJECTS:
         return
-    queue(message_for(enrolment, workshop, user, kind))
+    queue(message_for(enrolment, workshop, user, kind, calendar=calendar))
 
 
 # --- Reminders -----------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ imports only into workshops they run.
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,7 +32,6 @@ from lga.enrolment.services import EnrolmentError
 from lga.enrolment.staff_file import FIELD_LABELS, StaffFileError
 from lga.extensions import db
 from lga.forms import optional_int
-from lga.mail import pending_count
 
 IMPORTERS = (access.TRAINER, access.MANAGER, access.ADMIN)
 SHOW = 100  # rows listed per table on the preview; the rest are counted
@@ -63,7 +62,7 @@ def _max_bytes() -> int:
 
 def _workshop_choices() -> list[tuple]:
     stmt = (select(Workshop.id, Workshop.title, Workshop.start_date)
-            .where(Workshop.status != "cancelled", Workshop.end_date >= local_today() - RECENT)
+            .where(Workshop.status == "published", Workshop.end_date >= local_today() - RECENT)
             .order_by(Workshop.start_date, Workshop.title))
     if not _is_manager():
         stmt = stmt.where(or_(
@@ -116,6 +115,8 @@ def import_upload():
     form.workshop_id.choices = _workshop_choices()
     if not form.workshop_id.choices:
         flash(_("You have no workshops to import people into."), "info")
+    if request.method == "GET":  # "Enrol a whole team" on a roster preselects its workshop
+        form.workshop_id.data = optional_int(request.args.get("workshop"))
     if form.validate_on_submit():
         upload = form.file.data
         content = upload.read(_max_bytes() + 1)
@@ -207,9 +208,9 @@ def import_confirm(token: str):
         message += " " + _("Workshop: %(enrolled)d enrolled, %(waitlisted)d on the waitlist, "
                            "%(already)d were already on the list.", enrolled=result.enrolled,
                            waitlisted=result.waitlisted, already=result.already_enrolled)
-    waiting = pending_count()
-    if waiting:
-        message += " " + _("%(n)d emails are queued and go out within a few minutes.", n=waiting)
+    emails = result.created + (result.enrolled + result.waitlisted - result.created if workshop is not None else 0)
+    if emails > current_app.config["LGA_MAIL_INLINE_MAX"]:
+        message += " " + _("%(n)d emails are queued and go out within a few minutes.", n=emails)
     flash(message, "success")
     return redirect(url_for("enrolment.import_upload"))
 

@@ -346,3 +346,20 @@ def test_ten_thousand_new_people_are_checked_and_written_in_seconds(db, app, fac
     assert result.created == 10000 and len(queued) == 10000
     assert count(db, User, User.locale == "sr") == 10000
     assert written_at - started < 120
+
+
+def test_unconfirmed_uploads_are_deleted_after_a_day(db, factory, runner):
+    from datetime import datetime, timedelta, timezone
+
+    from lga.enrolment.models import StaffImport
+
+    manager = factory.user(roles=("manager",), password=None)
+    old = datetime.now(timezone.utc) - timedelta(hours=25)
+    db.session.add_all([
+        StaffImport(token="old", created_by_id=manager.id, filename="a.csv", content=b"x", created_at=old),
+        StaffImport(token="new", created_by_id=manager.id, filename="b.csv", content=b"x"),
+    ])
+    db.session.commit()
+    result = runner.invoke(args=["lga", "send-mail"])
+    assert result.exit_code == 0 and "1 uploads left unconfirmed" in result.output, result.output
+    assert [s.token for s in db.session.scalars(select(StaffImport))] == ["new"]

@@ -1,7 +1,7 @@
 """Scheduling: trainers and managers create workshops, copy them, lay out sessions; clashes are refused."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -238,3 +238,61 @@ def test_cancelling_a_workshop_needs_a_reason_and_frees_everyone(client, factory
 def test_only_staff_schedule(client, as_role, role):
     as_role(role)
     assert client.get("/manage/workshops/new").status_code == 403
+
+
+def test_people_enrolled_are_told_of_a_new_timetable(client, factory, as_role, db, mailbox):
+    from icalendar import Calendar
+
+    from lga.catalogue.scheduling import to_utc
+    from lga.enrolment import services as enrolment
+
+    trainer = as_role("trainer")
+    start = date.today() + timedelta(days=20)
+    workshop = factory.workshop(trainers=[trainer], start=start, sessions=2)
+    enrolled, waiting = factory.user(locale="en", password=None), factory.user(password=None)
+    workshop.capacity = 1
+    db.session.commit()
+    enrolment.enrol(workshop.id, enrolled)
+    enrolment.enrol(workshop.id, waiting)
+    db.session.commit()
+    mailbox.wait_for(2)
+    mailbox.clear()
+    first, second = db.session.scalars(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id)
+                                       .order_by(WorkshopSession.starts_at)).all()
+    first_id, second_id = first.id, second.id
+    post_form(client, f"/manage/workshops/{workshop.id}/sessions/{first_id}", {
+        "title": "Hyrje", "format": "lecture", "day": start.isoformat(), "starts": "13:00", "ends": "14:00",
+        "trainer_id": str(trainer.id), "notify": "y"})
+    post_form(client, f"/manage/workshops/{workshop.id}/sessions/{second_id}/delete")
+    messages = mailbox.wait_for(2)
+    assert [m["To"] for m in messages] == [enrolled.email, enrolled.email]  # not the waitlisted person
+    assert all(str(m["Subject"]).startswith("Changed:") for m in messages)
+    attachment = next(p for p in messages[-1].walk() if p.get_content_type() == "text/calendar")
+    events = {str(e["UID"]): e for e in Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")}
+    moved = next(e for uid, e in events.items() if uid.startswith(f"lga-session-{first_id}@"))
+    gone = next(e for uid, e in events.items() if uid.startswith(f"lga-session-{second_id}@"))
+    assert moved.decoded("DTSTART") == to_utc(start, time(13, 0))
+    assert str(gone["STATUS"]) == "CANCELLED"
+    assert int(moved["SEQUENCE"]) == 2
+    # Without the box ticked, nobody is emailed.
+    mailbox.clear()
+    post_form(client, f"/manage/workshops/{workshop.id}/sessions/{first_id}", {
+        "title": "Hyrje", "format": "lecture", "day": start.isoformat(), "starts": "14:00", "ends": "15:00",
+        "trainer_id": str(trainer.id)})
+    mailbox.wait_for(1, timeout=0.3)
+    assert mailbox.messages == []
+
+
+def test_a_workshop_with_people_cannot_become_a_draft_again(client, factory, as_role, db):
+    from lga.enrolment import services as enrolment
+
+    as_role("manager")
+    workshop = factory.workshop(start=date.today() + timedelta(days=20))
+    enrolment.enrol(workshop.id, factory.user(password=None))
+    db.session.commit()
+    data = _form(factory, workshop.module_id, start=workshop.start_date, title=workshop.title, status="draft",
+                 programme_id=str(workshop.programme_id), enrol_closes_at="")
+    response = post_form(client, f"/manage/workshops/{workshop.id}/edit", data)
+    assert response.status_code == 200 and "has-error" in response.get_data(as_text=True)
+    db.session.refresh(workshop)
+    assert workshop.status == "published"
