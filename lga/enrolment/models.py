@@ -30,6 +30,8 @@ class Enrolment(db.Model):
         # Waitlist and request queues are read in this order.
         Index("ix_enrolment_queue", "workshop_id", "status", "requested_at"),
         Index("ix_enrolment_person", "user_id", "status"),
+        # Pending requests across workshops (the managers' overview), oldest first.
+        Index("ix_enrolment_status", "status", "requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,6 +52,7 @@ def upgrade():
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.create_index('ix_enrolment_person', ['user_id', 'status'], unique=False)
         batch_op.create_index('ix_enrolment_queue', ['workshop_id', 'status', 'requested_at'], unique=False)
+        batch_op.create_index('ix_enrolment_status', ['status', 'requested_at'], unique=False)
 
     op.create_table('staff_import',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -127,6 +128,7 @@ def downgrade():
 
     op.drop_table('staff_import')
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
+        batch_op.drop_index('ix_enrolment_status')
         batch_op.drop_index('ix_enrolment_queue')
         batch_op.drop_index('ix_enrolment_person')
 
