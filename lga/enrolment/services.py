@@ -133,6 +133,8 @@ def _new_or_reopened(workshop: Workshop, user: User, *, source: str, allow_after
     existing = enrolment_of(workshop.id, user.id)
     if existing is not None:
         if existing.status in OPEN_STATUSES or existing.status == "completed":
+            if source == "self":
+                raise EnrolmentError(_l("You are already on the list of this workshop."))
             raise EnrolmentError(_l("%(name)s is already on the list of this workshop.", name=user.full_name))
         if existing.status == "rejected" and not allow_after_rejection:
             raise EnrolmentError(_l("Your request for this workshop was declined. Please contact the organisers."))
