@@ -101,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lga.accounts import bp as accounts_bp
+    from lga.attendance import bp as attendance_bp
     from lga.admin import bp as admin_bp
     from lga.catalogue import bp as catalogue_bp
     from lga.core import bp as core_bp
@@ -110,8 +111,9 @@ def _register_blueprints(app: Flask) -> None:
     import lga.audit.models  # noqa: F401
     import lga.core.models  # noqa: F401
     import lga.enrolment.models  # noqa: F401
+    import lga.attendance.models  # noqa: F401
 
-    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, admin_bp):
+    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, admin_bp):
         app.register_blueprint(bp)
 
 

@@ -29,6 +29,7 @@ def sample_urls(app, objects) -> dict[str, str]:
         "catalogue.session_edit": {"workshop_id": objects["workshop"].id,
                                    "session_id": objects["session_id"]},
         "enrolment.roster": {"workshop_id": objects["workshop"].id},
+        "attendance.roll_call": {"session_id": objects["session_id"]},
         "enrolment.feed": {"token": objects["feed_token"]},
         "enrolment.import_preview": {"token": "not-a-token"},
     }

@@ -1,0 +1,6 @@
+"""Attendance: roll call in the room, check-in, online-meeting reports, completion, certificates."""
+from flask import Blueprint
+
+bp = Blueprint("attendance", __name__)
+
+from lga.attendance import views  # noqa: E402,F401

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lga.accounts.models import User, _in
+from lga.catalogue.models import WorkshopSession
+from lga.db_types import UTCDateTime, utcnow
+from lga.extensions import db
+
+STATUSES = ("present", "late", "partial", "excused", "absent")
+# Statuses that count as having attended the session (for completion rules).
+ATTENDED = ("present", "late")
+SOURCES = ("roll_call", "qr", "zoom", "teams")
+
+
+class Attendance(db.Model):
+    """One person's attendance of one session: the latest word on it (changes go to the audit trail)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="one_per_session"),
+        CheckConstraint(_in("status", STATUSES), name="known_status"),
+        CheckConstraint(_in("source", SOURCES), name="known_source"),
+        CheckConstraint("minutes_online IS NULL OR minutes_online >= 0", name="minutes_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10), default="roll_call")
+    minutes_online: Mapped[Optional[int]] = mapped_column(Integer)
+    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    session: Mapped[WorkshopSession] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])

@@ -1,0 +1,53 @@
+"""attendance: one record per person and session (roll call, check-in, online reports)
+
+Revision ID: 0004_attendance
+Revises: 0003_mail_outbox
+Create Date: 2026-11-23 15:53:11.769168
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import lga.db_types
+
+
+# revision identifiers, used by Alembic.
+revision = '0004_attendance'
+down_revision = '0003_mail_outbox'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('minutes_online', sa.Integer(), nullable=True),
+    sa.Column('checked_in_at', lga.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("source IN ('roll_call', 'qr', 'zoom', 'teams')", name=op.f('ck_attendance_known_source')),
+    sa.CheckConstraint("status IN ('present', 'late', 'partial', 'excused', 'absent')", name=op.f('ck_attendance_known_status')),
+    sa.CheckConstraint('minutes_online IS NULL OR minutes_online >= 0', name=op.f('ck_attendance_minutes_not_negative')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_attendance_recorded_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['workshop_session.id'], name=op.f('fk_attendance_session_id_workshop_session'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_attendance_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
+    sa.UniqueConstraint('session_id', 'user_id', name='one_per_session')
+    )
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_session_id'), ['session_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_user_id'), ['user_id'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_user_id'))
+        batch_op.drop_index(batch_op.f('ix_attendance_session_id'))
+
+    op.drop_table('attendance')
