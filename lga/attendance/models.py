@@ -36,6 +36,8 @@ class Attendance(db.Model):
     minutes_online: Mapped[Optional[int]] = mapped_column(Integer)
     checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     note: Mapped[Optional[str]] = mapped_column(Text)
+    # The one-time check-in ticket used (QR check-in): a ticket forwarded to someone else is refused.
+    checkin_ticket: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,16 +1,21 @@
-"""Attendance pages: the roll call of a session."""
+"""Attendance pages: the roll call of a session and QR self check-in."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import io
+
+import segno
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lga import access
-from lga.attendance import bp
+from lga.attendance import bp, checkin
 from lga.attendance import services as attendance
 from lga.attendance.models import STATUSES
+from lga.attendance.checkin import CheckinError
 from lga.attendance.services import AttendanceError
 from lga.catalogue import scheduling
+from lga.catalogue.models import WorkshopSession
 from lga.extensions import db
 
 
@@ -50,3 +55,99 @@ def roll_call(session_id: int):
     counts = {status: sum(1 for line in lines if line.status == status) for status in STATUSES}
     return render_template("attendance/roll_call.html", session=session, workshop=session.workshop, lines=lines,
                            counts=counts, unmarked=sum(1 for line in lines if line.status is None))
+
+
+# --- QR self check-in ----------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
+@access.roles(*access.STAFF)
+def checkin_screen(session_id: int):
+    """The screen the trainer projects: a QR code and a typed code, both rotating."""
+    session = _session_for_staff(session_id)
+    if request.method == "POST":
+        if request.form.get("action") == "close":
+            checkin.close_window(session, actor=current_user)
+            flash(_("Check-in is closed."), "success")
+        else:
+            minutes = request.form.get("minutes", "")
+            if not minutes.isdigit() or not 1 <= int(minutes) <= 600:
+                flash(_("Choose for how many minutes check-in stays open (1 to 600)."), "error")
+                return redirect(url_for("attendance.checkin_screen", session_id=session_id))
+            checkin.open_window(session, int(minutes), actor=current_user)
+        db.session.commit()
+        return redirect(url_for("attendance.checkin_screen", session_id=session_id))
+    is_open = checkin.window_open(session)
+    code = checkin.code_for(session.id) if is_open else None
+    return render_template("attendance/checkin_screen.html", session=session, workshop=session.workshop,
+                           is_open=is_open, code=code, refresh=checkin.seconds_left(),
+                           checkin_url=url_for("attendance.checkin_code", session_id=session.id, code=code,
+                                               _external=True) if code else None)
+
+
+@bp.route("/sessions/<int:session_id>/check-in/qr.svg")
+@access.roles(*access.STAFF)
+def checkin_qr(session_id: int):
+    session = _session_for_staff(session_id)
+    if not checkin.window_open(session):
+        abort(404)
+    url = url_for("attendance.checkin_code", session_id=session.id, code=checkin.code_for(session.id), _external=True)
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=2, xmldecl=False)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/check-in/<int:session_id>/<code>")
+@access.public
+def checkin_code(session_id: int, code: str):
+    """Where the QR code leads: a valid code becomes a ticket (then log in if needed, confirm)."""
+    session = db.session.get(WorkshopSession, session_id)
+    try:
+        if session is None:
+            raise CheckinError(_("This check-in link is not valid. Scan the code on the screen again."))
+        ticket = checkin.ticket_for_code(session, code)
+    except CheckinError as exc:
+        return render_template("attendance/checkin_result.html", error=str(exc), session=None), 400
+    return redirect(url_for("attendance.checkin_ticket", ticket=ticket))
+
+
+@bp.route("/check-in/ticket/<ticket>", methods=["GET", "POST"])
+@access.authenticated
+def checkin_ticket(ticket: str):
+    try:
+        parsed = checkin.read_ticket(ticket)
+    except CheckinError as exc:
+        return render_template("attendance/checkin_result.html", error=str(exc), session=None), 400
+    session = attendance.load_session(parsed.session_id)
+    if session is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("attendance/checkin_confirm.html", session=session, workshop=session.workshop)
+    try:
+        row = checkin.check_in(parsed, current_user)
+        db.session.commit()
+    except CheckinError as exc:
+        db.session.rollback()
+        return render_template("attendance/checkin_result.html", error=str(exc), session=session), 400
+    return render_template("attendance/checkin_result.html", error=None, session=session, status=row.status)
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@access.authenticated
+def checkin_typed():
+    """For those who cannot scan: type the code shown on the screen."""
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        session = checkin.find_session_by_code(code, current_user)
+        try:
+            if session is None:
+                raise CheckinError(_("This code is not valid or has expired, or check-in is not open for a "
+                                     "session of yours. Check the code on the screen."))
+            row = checkin.check_in(checkin.read_ticket(checkin.ticket_for_code(session, code)), current_user)
+            db.session.commit()
+        except CheckinError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            return render_template("attendance/checkin_result.html", error=None, session=session, status=row.status)
+    return render_template("attendance/checkin_typed.html", error=error), 400 if error else 200

@@ -238,6 +238,9 @@ class WorkshopSession(db.Model):
     room: Mapped[Optional[str]] = mapped_column(String(200))
     meeting_url: Mapped[Optional[str]] = mapped_column(String(500))
     trainer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # Self check-in is accepted in this window, which the trainer opens from the check-in screen.
+    checkin_opens_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    checkin_closes_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     workshop: Mapped[Workshop] = relationship(back_populates="sessions")
     trainer: Mapped[Optional[User]] = relationship(lazy="raise")

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('minutes_online', sa.Integer(), nullable=True),
     sa.Column('checked_in_at', lga.db_types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('checkin_ticket', sa.String(length=32), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("source IN ('roll_call', 'qr', 'zoom', 'teams')", name=op.f('ck_attendance_known_source')),
@@ -37,15 +38,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['session_id'], ['workshop_session.id'], name=op.f('fk_attendance_session_id_workshop_session'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_attendance_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
-    sa.UniqueConstraint('session_id', 'user_id', name='one_per_session')
+    sa.UniqueConstraint('session_id', 'user_id', name='one_per_session'),
+    sa.UniqueConstraint('checkin_ticket', name=op.f('uq_attendance_checkin_ticket'))
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_user_id'), ['user_id'], unique=False)
-
+    with op.batch_alter_table('workshop_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('checkin_opens_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('checkin_closes_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('workshop_session', schema=None) as batch_op:
+        batch_op.drop_column('checkin_closes_at')
+        batch_op.drop_column('checkin_opens_at')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_user_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_session_id'))

@@ -1,6 +1,8 @@
 """Access as a mechanism: every endpoint declares who may use it, and the declaration holds."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from lga import access
@@ -30,6 +32,10 @@ def sample_urls(app, objects) -> dict[str, str]:
                                    "session_id": objects["session_id"]},
         "enrolment.roster": {"workshop_id": objects["workshop"].id},
         "attendance.roll_call": {"session_id": objects["session_id"]},
+        "attendance.checkin_screen": {"session_id": objects["session_id"]},
+        "attendance.checkin_qr": {"session_id": objects["session_id"]},
+        "attendance.checkin_code": {"session_id": objects["session_id"], "code": "ABCDEF"},
+        "attendance.checkin_ticket": {"ticket": "not-a-ticket"},
         "enrolment.feed": {"token": objects["feed_token"]},
         "enrolment.import_preview": {"token": "not-a-token"},
     }
@@ -59,7 +65,10 @@ def objects(factory, db):
 
     from lga.catalogue.models import WorkshopSession
 
-    session_id = db.session.scalar(select(WorkshopSession.id).where(WorkshopSession.workshop_id == workshop.id))
+    session = db.session.scalar(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id))
+    session_id = session.id
+    now = datetime.now(timezone.utc)
+    session.checkin_opens_at, session.checkin_closes_at = now, now + timedelta(hours=1)  # the QR image exists
     token = feed_token(person)
     db.session.commit()
     return {"module": module, "person": person, "workshop": workshop, "feed_token": token,
@@ -169,7 +178,8 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
         from flask import url_for
 
         defaults = {"kind": "municipalities", "item_id": 1, "user_id": objects["person"].id, "token": "x",
-                    "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1}
+                    "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1,
+                    "ticket": "x", "code": "ABCDEF"}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
