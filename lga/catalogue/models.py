@@ -181,6 +181,7 @@ class Workshop(db.Model):
         CheckConstraint("enrol_closes_at IS NULL OR enrol_opens_at IS NULL OR enrol_closes_at > enrol_opens_at",
                         name="enrolment_window_in_order"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        CheckConstraint("online_share IS NULL OR (online_share BETWEEN 1 AND 100)", name="online_share_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +203,8 @@ class Workshop(db.Model):
     enrol_closes_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Percent of a session's minutes online that count as present (empty: the platform's 75%).
+    online_share: Mapped[Optional[int]] = mapped_column(Integer)
     # iCalendar SEQUENCE: grows with every change calendars must pick up.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -28,7 +28,7 @@ from lga.extensions import db
 WORKSHOP_FIELDS = (
     "module_id", "programme_id", "title", "description", "language", "mode", "start_date", "end_date",
     "venue", "municipality_id", "meeting_url", "capacity", "status", "enrol_opens_at", "enrol_closes_at",
-    "requires_approval", "cancel_until",
+    "requires_approval", "cancel_until", "online_share",
 )
 SESSION_FIELDS = ("title", "format", "starts_at", "ends_at", "room", "meeting_url", "trainer_id")
 # Changes that calendars must pick up (everything else is internal).

@@ -44,12 +44,19 @@ def upgrade():
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('workshop', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('online_share', sa.Integer(), nullable=True))
+        batch_op.create_check_constraint('online_share_percent',
+                                         'online_share IS NULL OR (online_share BETWEEN 1 AND 100)')
     with op.batch_alter_table('workshop_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_opens_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('checkin_closes_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('workshop', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_workshop_online_share_percent'), type_='check')
+        batch_op.drop_column('online_share')
     with op.batch_alter_table('workshop_session', schema=None) as batch_op:
         batch_op.drop_column('checkin_closes_at')
         batch_op.drop_column('checkin_opens_at')
