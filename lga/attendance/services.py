@@ -96,3 +96,36 @@ def mark_everyone_present(session: WorkshopSession, *, actor) -> int:
     """The usual start of a roll call: everyone not yet marked is present; then the exceptions."""
     unmarked = {line.user.id: "present" for line in roll_call(session) if line.attendance is None}
     return set_statuses(session, unmarked, actor=actor) if unmarked else 0
+
+
+# --- The attendance sheet ------------------------------------------------------------------------
+
+def sheet_people_query(workshop_id: int):
+    """The people of a workshop's sheet: everyone who held a place, by family name."""
+    return (select(User).join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.workshop_id == workshop_id, Enrolment.status.in_(HOLDS_PLACE))
+            .order_by(User.family_name, User.given_name, User.id))
+
+
+def sheet_records(session_ids: list[int], user_ids: list[int]) -> dict[tuple[int, int], Attendance]:
+    """{(user id, session id): attendance} for a page of the sheet, in one query."""
+    if not session_ids or not user_ids:
+        return {}
+    return {(a.user_id, a.session_id): a for a in db.session.scalars(
+        select(Attendance).where(Attendance.session_id.in_(session_ids), Attendance.user_id.in_(user_ids)))}
+
+
+def sheet_rows(workshop: Workshop, *, batch: int = 500):
+    """Rows of the whole sheet for export, read in batches (no list of every record at once):
+    (person, [(session, attendance or None), ...])."""
+    sessions = list(workshop.sessions)
+    ids = [s.id for s in sessions]
+    offset = 0
+    while True:
+        people = db.session.scalars(sheet_people_query(workshop.id).limit(batch).offset(offset)).all()
+        if not people:
+            return
+        records = sheet_records(ids, [p.id for p in people])
+        for person in people:
+            yield person, [(s, records.get((person.id, s.id))) for s in sessions]
+        offset += batch

@@ -5,11 +5,12 @@ import io
 
 import segno
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lga import access
-from lga.attendance import bp, checkin
+from lga.attendance import bp, checkin, export
 from lga.attendance import services as attendance
 from lga.attendance.models import STATUSES
 from lga.attendance.checkin import CheckinError
@@ -17,6 +18,7 @@ from lga.attendance.services import AttendanceError
 from lga.catalogue import scheduling
 from lga.catalogue.models import WorkshopSession
 from lga.extensions import db
+from lga.web import paginate
 
 
 def _session_for_staff(session_id: int):
@@ -151,3 +153,63 @@ def checkin_typed():
         else:
             return render_template("attendance/checkin_result.html", error=None, session=session, status=row.status)
     return render_template("attendance/checkin_typed.html", error=error), 400 if error else 200
+
+
+# --- The attendance sheet ------------------------------------------------------------------------
+
+def _status_labels() -> dict[str, str]:
+    return {"present": _("Present"), "late": _("Late"), "partial": _("Partly"), "excused": _("Excused"),
+            "absent": _("Absent")}
+
+
+def _sheet_workshop(workshop_id: int):
+    workshop = scheduling.load_for_editing(workshop_id)
+    if workshop is None:
+        abort(404)
+    access.ensure(scheduling.may_edit(workshop, current_user))
+    return workshop
+
+
+@bp.route("/workshops/<int:workshop_id>/attendance")
+@access.roles(*access.STAFF)
+def sheet(workshop_id: int):
+    workshop = _sheet_workshop(workshop_id)
+    page = paginate(attendance.sheet_people_query(workshop.id), per_page=50)
+    records = attendance.sheet_records([s.id for s in workshop.sessions], [p.id for p in page.items])
+    return render_template("attendance/sheet.html", workshop=workshop, page=page, records=records,
+                           labels=_status_labels())
+
+
+def _export_rows(workshop):
+    labels = _status_labels()
+    header = [_("Name"), _("Email"), _("Municipality"), _("Institution"), _("Position")]
+    for s in workshop.sessions:
+        when = format_datetime(s.starts_at, "d.M.y HH:mm")
+        header += [f"{when} {s.title}", _("%(session)s: minutes online", session=when)]
+    yield header
+    for person, cells in attendance.sheet_rows(workshop):
+        row = [person.full_name, person.email, person.municipality.name() if person.municipality else "",
+               person.institution_type.label() if person.institution_type else "", person.position or ""]
+        for _session, record in cells:
+            row += [labels.get(record.status, record.status) if record else "",
+                    record.minutes_online if record and record.minutes_online is not None else ""]
+        yield row
+
+
+@bp.route("/workshops/<int:workshop_id>/attendance.csv")
+@access.roles(*access.STAFF)
+def sheet_csv(workshop_id: int):
+    workshop = _sheet_workshop(workshop_id)
+    # One workshop's sheet is a few hundred rows at most: built whole (big exports stream).
+    data = "".join(export.csv_lines(_export_rows(workshop))).encode()
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.csv"'})
+
+
+@bp.route("/workshops/<int:workshop_id>/attendance.xlsx")
+@access.roles(*access.STAFF)
+def sheet_xlsx(workshop_id: int):
+    workshop = _sheet_workshop(workshop_id)
+    data = export.xlsx_bytes(_export_rows(workshop), title=_("Attendance"))
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
+        "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.xlsx"'})
