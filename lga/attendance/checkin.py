@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from lga.attendance import completion
 from lga.attendance.models import Attendance
 from lga.audit.services import record
 from lga.catalogue.models import WorkshopSession
@@ -162,4 +163,5 @@ def check_in(ticket: Ticket, user) -> Attendance:
     db.session.flush()
     record("attendance.changed", row, actor=user, changes={
         "session_id": (None, session.id), "user_id": (None, user.id), "status": (old, status), "source": (None, "qr")})
+    completion.recompute(session.workshop_id, [user.id], actor=user)
     return row

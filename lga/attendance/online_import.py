@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lga.accounts.models import User
+from lga.attendance import completion
 from lga.attendance.models import Attendance
 from lga.attendance.online_report import OnlineReport, Participant, fold_name, merge_intervals
 from lga.audit.services import record
@@ -142,4 +143,6 @@ def apply(result: Plan, *, actor) -> int:
             "session_id": (None, session.id), "user_id": (None, match.user.id), "status": (old_status, status),
             "minutes_online": (old_minutes, match.minutes), "source": (None, source)})
         changed += 1
+    if changed:
+        completion.recompute(session.workshop_id, [m.user.id for m in result.matched], actor=actor)
     return changed

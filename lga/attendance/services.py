@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lga.accounts.models import User
+from lga.attendance import completion
 from lga.attendance.models import STATUSES, Attendance
 from lga.audit.services import record
 from lga.catalogue.models import Workshop, WorkshopSession
@@ -89,6 +90,8 @@ def set_statuses(session: WorkshopSession, statuses: dict[int, str], *, actor, s
         record("attendance.changed", row, actor=actor, changes={
             "session_id": (None, session.id), "user_id": (None, user_id), "status": (old, status),
             "source": (None, source)})
+    if changed:
+        completion.recompute(session.workshop_id, list(statuses), actor=actor)
     return changed
 
 

@@ -182,6 +182,8 @@ class Workshop(db.Model):
                         name="enrolment_window_in_order"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         CheckConstraint("online_share IS NULL OR (online_share BETWEEN 1 AND 100)", name="online_share_percent"),
+        CheckConstraint("completion_share IS NULL OR (completion_share BETWEEN 1 AND 100)",
+                        name="completion_share_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +207,8 @@ class Workshop(db.Model):
     cancel_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Percent of a session's minutes online that count as present (empty: the platform's 75%).
     online_share: Mapped[Optional[int]] = mapped_column(Integer)
+    # Completion rule: percent of the sessions attended (present or late); empty: the platform's 80%.
+    completion_share: Mapped[Optional[int]] = mapped_column(Integer)
     # iCalendar SEQUENCE: grows with every change calendars must pick up.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -28,7 +28,7 @@ from lga.extensions import db
 WORKSHOP_FIELDS = (
     "module_id", "programme_id", "title", "description", "language", "mode", "start_date", "end_date",
     "venue", "municipality_id", "meeting_url", "capacity", "status", "enrol_opens_at", "enrol_closes_at",
-    "requires_approval", "cancel_until", "online_share",
+    "requires_approval", "cancel_until", "online_share", "completion_share",
 )
 SESSION_FIELDS = ("title", "format", "starts_at", "ends_at", "room", "meeting_url", "trainer_id")
 # Changes that calendars must pick up (everything else is internal).
@@ -44,6 +44,8 @@ capacity_raised = signals.signal("capacity-raised")
 workshop_cancelled = signals.signal("workshop-cancelled")
 # Times or place changed (``removed=`` lists sessions that are gone); receivers tell people.
 schedule_changed = signals.signal("schedule-changed")
+# What completing the workshop takes changed (its rule, or how many sessions it has).
+completion_rules_changed = signals.signal("completion-rules-changed")
 # A published workshop is about to become a draft again; a receiver returns a reason to refuse.
 unpublishing = signals.signal("unpublishing")
 
@@ -255,6 +257,9 @@ def update_workshop(workshop: Workshop, values: dict, *, trainers: list[User], t
     if workshop.capacity > old_capacity:
         db.session.flush()
         capacity_raised.send(workshop, actor=actor)
+    if "completion_share" in changes:
+        db.session.flush()
+        completion_rules_changed.send(workshop, actor=actor)
     return changes
 
 
@@ -272,6 +277,7 @@ def add_session(workshop: Workshop, values: dict, *, actor, notify: bool = True)
         "workshop_id": (None, workshop.id), "title": (None, session.title),
         "starts_at": (None, session.starts_at), "ends_at": (None, session.ends_at)})
     _rescheduled(workshop, actor=actor, notify=notify)
+    completion_rules_changed.send(workshop, actor=actor)
     return session
 
 
@@ -297,6 +303,8 @@ def delete_session(workshop: Workshop, session: WorkshopSession, *, actor, notif
                            starts_at=session.starts_at, ends_at=session.ends_at)
     workshop.sessions.remove(session)
     _rescheduled(workshop, actor=actor, notify=notify, removed=[gone])
+    db.session.flush()
+    completion_rules_changed.send(workshop, actor=actor)
 
 
 def cancel_workshop(workshop: Workshop, *, actor, reason: str | None = None) -> None:

@@ -48,6 +48,9 @@ def upgrade():
         batch_op.add_column(sa.Column('online_share', sa.Integer(), nullable=True))
         batch_op.create_check_constraint('online_share_percent',
                                          'online_share IS NULL OR (online_share BETWEEN 1 AND 100)')
+        batch_op.add_column(sa.Column('completion_share', sa.Integer(), nullable=True))
+        batch_op.create_check_constraint('completion_share_percent',
+                                         'completion_share IS NULL OR (completion_share BETWEEN 1 AND 100)')
     with op.batch_alter_table('workshop_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_opens_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('checkin_closes_at', lga.db_types.UTCDateTime(timezone=True), nullable=True))
@@ -55,6 +58,8 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('workshop', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_workshop_completion_share_percent'), type_='check')
+        batch_op.drop_column('completion_share')
         batch_op.drop_constraint(batch_op.f('ck_workshop_online_share_percent'), type_='check')
         batch_op.drop_column('online_share')
     with op.batch_alter_table('workshop_session', schema=None) as batch_op:

@@ -87,3 +87,35 @@ def test_roll_call_runs_a_fixed_number_of_queries(client, factory, as_role, db, 
     with count_queries() as large:
         assert client.get(url).status_code == 200
     assert large.count == small.count, "\n".join(large.statements)
+
+
+def test_completion_follows_attendance_and_rules(client, factory, as_role, db):
+
+    trainer = as_role("trainer")
+    workshop = factory.workshop(trainers=[trainer], start=date.today(), sessions=5)
+    person = factory.user(password=None)
+    db.session.add(Enrolment(workshop_id=workshop.id, user_id=person.id, status="enrolled"))
+    db.session.commit()
+    session_ids = db.session.scalars(select(WorkshopSession.id).where(WorkshopSession.workshop_id == workshop.id)
+                                     .order_by(WorkshopSession.starts_at)).all()
+
+    def status():
+        db.session.expire_all()
+        return db.session.scalar(select(Enrolment.status).where(Enrolment.user_id == person.id))
+
+    for sid in session_ids[:3]:
+        post_form(client, f"/sessions/{sid}/roll-call", {f"status-{person.id}": "present"})
+    assert status() == "enrolled"  # 3 of 5 < 80%
+    post_form(client, f"/sessions/{session_ids[3]}/roll-call", {f"status-{person.id}": "late"})
+    assert status() == "completed"  # 4 of 5 = 80%
+    post_form(client, f"/sessions/{session_ids[3]}/roll-call", {f"status-{person.id}": "absent"})
+    assert status() == "enrolled"  # a correction takes it back
+    # A lower rule completes them again, without touching attendance.
+    from lga.catalogue import scheduling
+
+    w = scheduling.load_for_editing(workshop.id)
+    scheduling.update_workshop(w, {"completion_share": 60}, trainers=[trainer], targets=[], actor=trainer)
+    db.session.commit()
+    assert status() == "completed"
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "enrolment.completion")).all()
+    assert len(entries) == 3
