@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lga.attendance import certificates
 from lga.attendance.models import ATTENDED, Attendance
 from lga.audit.services import record
 from lga.catalogue import scheduling
@@ -56,6 +57,7 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
                 "status": (enrolment.status, status), "attended": (None, attended.get(enrolment.user_id, 0)),
                 "required": (None, needed)})
             enrolment.status = status
+            certificates.completion_changed(enrolment, actor=actor)
             changed += 1
     return changed
 

@@ -43,3 +43,23 @@ class Attendance(db.Model):
 
     session: Mapped[WorkshopSession] = relationship(lazy="raise")
     user: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])
+
+
+class Certificate(db.Model):
+    """Proof that someone completed a workshop, checkable by anyone at /verify/<code>."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # Empty on a revoked certificate: withdrawn automatically (completion was corrected away),
+    # so it comes back if completion does; a manager's revocation stays.
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lga import access
-from lga.attendance import bp, checkin, export
+from lga.attendance import bp, certificates, checkin, export
 from lga.attendance import services as attendance
 from lga.attendance.models import STATUSES
 from lga.attendance.checkin import CheckinError
@@ -213,3 +213,70 @@ def sheet_xlsx(workshop_id: int):
     data = export.xlsx_bytes(_export_rows(workshop), title=_("Attendance"))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
         "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.xlsx"'})
+
+
+# --- Certificates --------------------------------------------------------------------------------
+
+@bp.route("/verify/<code>")
+@access.public
+def verify(code: str):
+    """Anyone holding a certificate's code can check it; the page shows what the certificate shows."""
+    issued = certificates.by_code(code)
+    if issued is None:
+        return render_template("attendance/verify.html", issued=None, code=code), 404
+    return render_template("attendance/verify.html", issued=issued, code=code,
+                           data=certificates.data_for(issued))
+
+
+def _pdf_response(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
+@bp.route("/certificates/<code>.pdf")
+@access.authenticated
+def certificate_pdf(code: str):
+    issued = certificates.by_code(code)
+    if issued is None:
+        abort(404)
+    if issued.user.id != current_user.id:
+        access.ensure(current_user.has_role(access.MANAGER, access.ADMIN)
+                      or scheduling.may_edit(scheduling.load_for_editing(issued.workshop.id), current_user))
+    if not issued.certificate.is_valid:
+        abort(410)
+    return _pdf_response(certificates.pdf(issued), f"certificate-{issued.certificate.code}.pdf")
+
+
+@bp.route("/workshops/<int:workshop_id>/certificates.pdf")
+@access.roles(*access.STAFF)
+def workshop_certificates(workshop_id: int):
+    workshop = _sheet_workshop(workshop_id)
+    items = certificates.of_workshop(workshop.id)
+    if not items:
+        flash(_("Nobody has completed this workshop yet, so there are no certificates."), "info")
+        return redirect(url_for("attendance.sheet", workshop_id=workshop.id))
+    return _pdf_response(certificates.pdf_many(items), f"certificates-workshop-{workshop.id}.pdf")
+
+
+@bp.route("/certificates/<code>/revoke", methods=["POST"])
+@access.roles(access.MANAGER, access.ADMIN)
+def certificate_revoke(code: str):
+    issued = certificates.by_code(code)
+    if issued is None:
+        abort(404)
+    try:
+        certificates.revoke(issued.certificate, request.form.get("reason", ""), actor=current_user)
+        db.session.commit()
+    except certificates.CertificateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("The certificate is revoked; its verification page now says so."), "success")
+    return redirect(url_for("attendance.verify", code=code))
+
+
+@bp.route("/my/certificates")
+@access.authenticated
+def my_certificates():
+    items = certificates.of_user(current_user.id)
+    return render_template("attendance/my_certificates.html", certificates=items)

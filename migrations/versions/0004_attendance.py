@@ -1,4 +1,4 @@
-"""attendance: one record per person and session (roll call, check-in, online reports)
+"""attendance: one record per person and session (roll call, check-in, online reports), certificates
 
 Revision ID: 0004_attendance
 Revises: 0003_mail_outbox
@@ -44,6 +44,20 @@ def upgrade():
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_user_id'), ['user_id'], unique=False)
+    op.create_table('certificate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('issued_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', lga.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolment.id'], name=op.f('fk_certificate_enrolment_id_enrolment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_certificate_revoked_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate')),
+    sa.UniqueConstraint('code', name=op.f('uq_certificate_code')),
+    sa.UniqueConstraint('enrolment_id', name=op.f('uq_certificate_enrolment_id'))
+    )
     with op.batch_alter_table('workshop', schema=None) as batch_op:
         batch_op.add_column(sa.Column('online_share', sa.Integer(), nullable=True))
         batch_op.create_check_constraint('online_share_percent',
@@ -57,6 +71,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('certificate')
     with op.batch_alter_table('workshop', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_workshop_completion_share_percent'), type_='check')
         batch_op.drop_column('completion_share')

@@ -33,6 +33,9 @@ def sample_urls(app, objects) -> dict[str, str]:
         "enrolment.roster": {"workshop_id": objects["workshop"].id},
         "attendance.roll_call": {"session_id": objects["session_id"]},
         "attendance.sheet": {"workshop_id": objects["workshop"].id},
+        "attendance.workshop_certificates": {"workshop_id": objects["workshop"].id},
+        "attendance.verify": {"code": objects["certificate"]},
+        "attendance.certificate_pdf": {"code": objects["certificate"]},
         "attendance.sheet_csv": {"workshop_id": objects["workshop"].id},
         "attendance.sheet_xlsx": {"workshop_id": objects["workshop"].id},
         "attendance.checkin_screen": {"session_id": objects["session_id"]},
@@ -73,10 +76,21 @@ def objects(factory, db):
     now = datetime.now(timezone.utc)
     session.checkin_opens_at, session.checkin_closes_at = now, now + timedelta(hours=1)  # the QR image exists
     token = feed_token(person)
+    from lga.attendance.models import Certificate
+    from lga.enrolment.models import Enrolment
+
+    enrolment = Enrolment(workshop_id=workshop.id, user_id=person.id, status="completed")
+    db.session.add(enrolment)
+    db.session.flush()
+    db.session.add(Certificate(code="ABCD-EFGH-JKLM", enrolment_id=enrolment.id))
     db.session.commit()
     return {"module": module, "person": person, "workshop": workshop, "feed_token": token,
-            "session_id": session_id}
+            "session_id": session_id, "certificate": "ABCD-EFGH-JKLM"}
 
+
+# Endpoints open to any logged-in user whose object check then admits only some roles (the
+# sample certificate belongs to another person: only its workshop's staff and managers may have it).
+OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
 REDIRECTS = {"catalogue.calendar_month_now"}
@@ -161,6 +175,8 @@ def test_every_get_endpoint_as_every_role(app, client, factory, objects, db, rol
             expected = "ok"  # public page: an unknown token gets a 400 page explaining why
         else:
             expected = _expected(rule, role)
+        if endpoint in OBJECT_ROLES and role is not None:
+            expected = "ok" if role in OBJECT_ROLES[endpoint] else "forbidden"
         outcome = _outcome(client.get(url))
         if endpoint in REDIRECTS and expected == "ok" and outcome.startswith("redirect:"):
             outcome = "ok"
