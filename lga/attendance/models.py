@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,8 @@ from lga.db_types import UTCDateTime, utcnow
 from lga.extensions import db
 
 STATUSES = ("present", "late", "partial", "excused", "absent")
+STATUS_LABELS = {"present": _l("Present"), "late": _l("Late"), "partial": _l("Partly"), "excused": _l("Excused"),
+                 "absent": _l("Absent")}
 # Statuses that count as having attended the session (for completion rules).
 ATTENDED = ("present", "late")
 SOURCES = ("roll_call", "qr", "zoom", "teams")

@@ -12,11 +12,12 @@ from flask_login import current_user
 from lga import access
 from lga.attendance import bp, certificates, checkin, export
 from lga.attendance import services as attendance
-from lga.attendance.models import STATUSES
+from lga.attendance.models import STATUS_LABELS, STATUSES
 from lga.attendance.checkin import CheckinError
 from lga.attendance.services import AttendanceError
 from lga.catalogue import scheduling
 from lga.catalogue.models import WorkshopSession
+from lga.catalogue.views_manage import editable_workshop
 from lga.extensions import db
 from lga.web import paginate
 
@@ -56,7 +57,7 @@ def roll_call(session_id: int):
     lines = attendance.roll_call(session)
     counts = {status: sum(1 for line in lines if line.status == status) for status in STATUSES}
     return render_template("attendance/roll_call.html", session=session, workshop=session.workshop, lines=lines,
-                           counts=counts, unmarked=sum(1 for line in lines if line.status is None))
+                           labels=STATUS_LABELS, counts=counts, unmarked=sum(1 for line in lines if line.status is None))
 
 
 # --- QR self check-in ----------------------------------------------------------------------------
@@ -157,31 +158,18 @@ def checkin_typed():
 
 # --- The attendance sheet ------------------------------------------------------------------------
 
-def _status_labels() -> dict[str, str]:
-    return {"present": _("Present"), "late": _("Late"), "partial": _("Partly"), "excused": _("Excused"),
-            "absent": _("Absent")}
-
-
-def _sheet_workshop(workshop_id: int):
-    workshop = scheduling.load_for_editing(workshop_id)
-    if workshop is None:
-        abort(404)
-    access.ensure(scheduling.may_edit(workshop, current_user))
-    return workshop
-
-
 @bp.route("/workshops/<int:workshop_id>/attendance")
 @access.roles(*access.STAFF)
 def sheet(workshop_id: int):
-    workshop = _sheet_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     page = paginate(attendance.sheet_people_query(workshop.id), per_page=50)
     records = attendance.sheet_records([s.id for s in workshop.sessions], [p.id for p in page.items])
     return render_template("attendance/sheet.html", workshop=workshop, page=page, records=records,
-                           labels=_status_labels())
+                           labels=STATUS_LABELS)
 
 
 def _export_rows(workshop):
-    labels = _status_labels()
+    labels = STATUS_LABELS
     header = [_("Name"), _("Email"), _("Municipality"), _("Institution"), _("Position")]
     for s in workshop.sessions:
         when = format_datetime(s.starts_at, "d.M.y HH:mm")
@@ -191,7 +179,7 @@ def _export_rows(workshop):
         row = [person.full_name, person.email, person.municipality.name() if person.municipality else "",
                person.institution_type.label() if person.institution_type else "", person.position or ""]
         for _session, record in cells:
-            row += [labels.get(record.status, record.status) if record else "",
+            row += [str(labels.get(record.status, record.status)) if record else "",
                     record.minutes_online if record and record.minutes_online is not None else ""]
         yield row
 
@@ -199,7 +187,7 @@ def _export_rows(workshop):
 @bp.route("/workshops/<int:workshop_id>/attendance.csv")
 @access.roles(*access.STAFF)
 def sheet_csv(workshop_id: int):
-    workshop = _sheet_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     # One workshop's sheet is a few hundred rows at most: built whole (big exports stream).
     data = "".join(export.csv_lines(_export_rows(workshop))).encode()
     return Response(data, mimetype="text/csv", headers={
@@ -209,7 +197,7 @@ def sheet_csv(workshop_id: int):
 @bp.route("/workshops/<int:workshop_id>/attendance.xlsx")
 @access.roles(*access.STAFF)
 def sheet_xlsx(workshop_id: int):
-    workshop = _sheet_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     data = export.xlsx_bytes(_export_rows(workshop), title=_("Attendance"))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
         "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.xlsx"'})
@@ -250,7 +238,7 @@ def certificate_pdf(code: str):
 @bp.route("/workshops/<int:workshop_id>/certificates.pdf")
 @access.roles(*access.STAFF)
 def workshop_certificates(workshop_id: int):
-    workshop = _sheet_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     items = certificates.of_workshop(workshop.id)
     if not items:
         flash(_("Nobody has completed this workshop yet, so there are no certificates."), "info")

@@ -58,7 +58,9 @@ def _selected(form: WorkshopForm, trainers: list[User]):
     return [t for t in trainers if t.id in chosen], institutions
 
 
-def _editable(workshop_id: int) -> Workshop:
+def editable_workshop(workshop_id: int) -> Workshop:
+    """The workshop behind a staff page, if this person may manage it (404 or 403 otherwise).
+    Shared by the scheduling, roster and attendance pages."""
     workshop = scheduling.load_for_editing(workshop_id)
     if workshop is None:
         abort(404)
@@ -140,7 +142,7 @@ def workshop_new():
 @bp.route("/manage/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
 @access.roles(*SCHEDULERS)
 def workshop_edit(workshop_id: int):
-    workshop = _editable(workshop_id)
+    workshop = editable_workshop(workshop_id)
     if workshop.status == "cancelled":
         flash(_("This workshop has been cancelled and can no longer be changed."), "error")
         return redirect(url_for("catalogue.workshop", workshop_id=workshop.id))
@@ -160,7 +162,7 @@ def workshop_edit(workshop_id: int):
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
-            workshop = _editable(workshop_id)
+            workshop = editable_workshop(workshop_id)
             _setup(form, _trainers())
             _field_error(form, exc)
         else:
@@ -181,7 +183,7 @@ def _session_form(workshop: Workshop, form: SessionForm | None = None) -> Sessio
 @access.roles(*SCHEDULERS)
 def workshop_sessions(workshop_id: int):
     """The timetable of a workshop, with a form to add a session."""
-    workshop = _editable(workshop_id)
+    workshop = editable_workshop(workshop_id)
     form = _session_form(workshop)
     if request.method == "GET":
         form.day.data = workshop.start_date
@@ -193,7 +195,7 @@ def workshop_sessions(workshop_id: int):
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
-            workshop = _editable(workshop_id)
+            workshop = editable_workshop(workshop_id)
             form = _session_form(workshop, form)
             _field_error(form, exc)
         else:
@@ -213,7 +215,7 @@ def _owned_session(workshop: Workshop, session_id: int) -> WorkshopSession:
 @bp.route("/manage/workshops/<int:workshop_id>/sessions/<int:session_id>", methods=["GET", "POST"])
 @access.roles(*SCHEDULERS)
 def session_edit(workshop_id: int, session_id: int):
-    workshop = _editable(workshop_id)
+    workshop = editable_workshop(workshop_id)
     session = _owned_session(workshop, session_id)
     form = _session_form(workshop)
     if request.method == "GET":
@@ -225,7 +227,7 @@ def session_edit(workshop_id: int, session_id: int):
             db.session.commit()
         except SchedulingError as exc:
             db.session.rollback()
-            workshop = _editable(workshop_id)
+            workshop = editable_workshop(workshop_id)
             session = _owned_session(workshop, session_id)
             form = _session_form(workshop, form)
             _field_error(form, exc)
@@ -238,7 +240,7 @@ def session_edit(workshop_id: int, session_id: int):
 @bp.route("/manage/workshops/<int:workshop_id>/sessions/<int:session_id>/delete", methods=["POST"])
 @access.roles(*SCHEDULERS)
 def session_delete(workshop_id: int, session_id: int):
-    workshop = _editable(workshop_id)
+    workshop = editable_workshop(workshop_id)
     session = _owned_session(workshop, session_id)
     scheduling.delete_session(workshop, session, actor=current_user)
     db.session.commit()
@@ -249,7 +251,7 @@ def session_delete(workshop_id: int, session_id: int):
 @bp.route("/manage/workshops/<int:workshop_id>/cancel", methods=["POST"])
 @access.roles(*SCHEDULERS)
 def workshop_cancel(workshop_id: int):
-    workshop = _editable(workshop_id)
+    workshop = editable_workshop(workshop_id)
     form = CancelWorkshopForm()
     if workshop.status == "cancelled":
         flash(_("This workshop has been cancelled and can no longer be changed."), "info")

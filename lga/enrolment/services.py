@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mail import Attachment
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lga.accounts.models import User
@@ -321,11 +321,12 @@ def promote_waitlist(workshop: Workshop, *, actor=None) -> list[Enrolment]:
         .order_by(Enrolment.requested_at, Enrolment.id).limit(free)
         .options(selectinload(Enrolment.user))
     ).all()
+    full = calendar_workshop(workshop.id) if promoted else None  # one calendar for every email
     for enrolment in promoted:
         enrolment.status = "enrolled"
         enrolment.decided_at = utcnow()
         record("enrolment.promoted", enrolment, actor=actor, changes={"status": ("waitlisted", "enrolled")})
-        notify(enrolment, workshop, enrolment.user, promoted=True)
+        notify(enrolment, workshop, enrolment.user, promoted=True, full=full)
     return promoted
 
 
@@ -355,7 +356,7 @@ def schedule_changed(workshop: Workshop, *, actor=None, removed=(), **_ignored) 
 
 @scheduling.unpublishing.connect
 def refuse_unpublishing(workshop: Workshop, **_ignored) -> str | None:
-    if places_taken(workshop.id) or counts(workshop.id).get("waitlisted") or counts(workshop.id).get("requested"):
+    if any(n for status, n in counts(workshop.id).items() if status in HOLDS_PLACE + OPEN_STATUSES):
         return str(_l("People are on this workshop's list: cancel the workshop instead of making it a draft again."))
     return None
 
@@ -450,11 +451,11 @@ def message_for(enrolment: Enrolment, workshop: Workshop, user: User, kind: str,
 
 
 def notify(enrolment: Enrolment, workshop: Workshop, user: User, *, promoted: bool = False,
-           calendar: bool = True) -> None:
+           calendar: bool = True, full: Workshop | None = None) -> None:
     kind = "promoted" if promoted else enrolment.status
     if kind not in _SUBJECTS:
         return
-    queue(message_for(enrolment, workshop, user, kind, calendar=calendar))
+    queue(message_for(enrolment, workshop, user, kind, calendar=calendar, full=full))
 
 
 # --- Reminders -----------------------------------------------------------------------------------
@@ -504,9 +505,6 @@ def send_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
 
 
 # --- Pages ---------------------------------------------------------------------------------------
-
-STATUS_ORDER = case({"enrolled": 0, "requested": 1, "waitlisted": 2, "completed": 3,
-                     "rejected": 4, "cancelled": 5}, value=Enrolment.status)
 
 ROSTER_TABS = {
     "enrolled": ("enrolled", "completed"),

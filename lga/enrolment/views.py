@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from lga import access
 from lga.accounts import services as accounts
 from lga.catalogue import ical, scheduling
+from lga.catalogue.views_manage import editable_workshop
 from lga.enrolment import bp
 from lga.enrolment import services as enrolment
 from lga.enrolment.forms import DirectEnrolForm, RejectForm
@@ -114,18 +115,10 @@ def reject(enrolment_id: int):
                               url_for("enrolment.roster", workshop_id=workshop_id, tab="requested")))
 
 
-def _roster_workshop(workshop_id: int):
-    workshop = scheduling.load_for_editing(workshop_id)
-    if workshop is None:
-        abort(404)
-    access.ensure(scheduling.may_edit(workshop, current_user))
-    return workshop
-
-
 @bp.route("/workshops/<int:workshop_id>/roster")
 @access.roles(*STAFF)
 def roster(workshop_id: int):
-    workshop = _roster_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     tab = request.args.get("tab", "enrolled")
     if tab not in enrolment.ROSTER_TABS:
         abort(404)
@@ -140,7 +133,7 @@ def roster(workshop_id: int):
 @bp.route("/workshops/<int:workshop_id>/roster/add", methods=["POST"])
 @access.roles(*STAFF)
 def roster_add(workshop_id: int):
-    workshop = _roster_workshop(workshop_id)
+    workshop = editable_workshop(workshop_id)
     form = DirectEnrolForm()
     if not form.validate_on_submit():
         flash(_("Enter the email address of a person with an account."), "error")
