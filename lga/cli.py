@@ -144,15 +144,19 @@ def send_mail_command(purge_days: int):
     """Send the emails waiting in the outbox and tidy up (run every minute from cron or a timer)."""
     from lga.mail import deliver, pending_count, purge_sent
 
+    from lga.attendance.online_import import purge_abandoned as purge_reports
     from lga.enrolment.imports import purge_abandoned
 
     sent = deliver()
     purged = purge_sent(purge_days)
     abandoned = purge_abandoned()
+    reports = purge_reports()
     db.session.commit()
     click.echo(f"Emails: {sent} sent, {pending_count()} still waiting, {purged} old ones deleted.")
     if abandoned:
         click.echo(f"Staff lists: {abandoned} uploads left unconfirmed for a day deleted.")
+    if reports:
+        click.echo(f"Meeting reports: {reports} uploads left unconfirmed for a day deleted.")
 
 
 from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers import-people)

@@ -39,7 +39,11 @@ def import_attendance_command(session_id: int, dry_run: bool, by_email: str | No
         except ReportError as exc:
             click.echo(f"{exc}\nNothing was written.", err=True)
             sys.exit(1)
-        result = online_import.plan(report, session)
+        try:
+            result = online_import.plan(report, session)
+        except online_import.MatchError as exc:
+            click.echo(f"{exc}\nNothing was written.", err=True)
+            sys.exit(1)
         click.echo(f"{report.platform.title()} report: {len(report.participants)} participants; "
                    f"{len(result.matched)} matched, {len(result.unmatched)} not matched "
                    f"(present from {result.share}% of the session's minutes).")

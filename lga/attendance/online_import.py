@@ -9,10 +9,11 @@ person to match by hand. Writing is idempotent: importing the same report twice 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lga.accounts.models import User
 from lga.attendance import completion
@@ -20,6 +21,7 @@ from lga.attendance.models import Attendance
 from lga.attendance.online_report import OnlineReport, Participant, fold_name, merge_intervals
 from lga.audit.services import record
 from lga.catalogue.models import Workshop, WorkshopSession
+from lga.db_types import utcnow
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
 
@@ -39,6 +41,7 @@ class Match:
     minutes: int  # inside the session's time
     status: str | None  # "present" or "partial" for a matched person
     by: str | None = None  # "email", "name" or "manual"
+    index: int = 0  # the participant's position in the report (what a choice by hand refers to)
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Plan:
     platform: str
     share: int
     matches: list[Match] = field(default_factory=list)
+    people: list[User] = field(default_factory=list)  # whom rows can be matched to, by family name
 
     @property
     def matched(self) -> list[Match]:
@@ -62,7 +66,8 @@ def _clipped_minutes(participant: Participant, starts: datetime, ends: datetime)
     return int(sum(((b - a).total_seconds() for a, b in merge_intervals(inside)), 0.0) // 60)
 
 
-def _people(session: WorkshopSession) -> list[User]:
+def people(session: WorkshopSession) -> list[User]:
+    """The people holding a place in the session's workshop (whom a report can be matched to)."""
     return db.session.scalars(
         select(User).join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.workshop_id == session.workshop_id, Enrolment.status.in_(HOLDS_PLACE))
@@ -77,16 +82,17 @@ def plan(report: OnlineReport, session: WorkshopSession, *, manual: dict[int, in
     """
     workshop = db.session.get(Workshop, session.workshop_id)
     share = workshop.online_share or DEFAULT_SHARE
-    people = _people(session)
-    by_id = {p.id: p for p in people}
-    by_email = {p.email.lower(): p for p in people}
+    people_ = people(session)
+    by_id = {p.id: p for p in people_}
+    by_email = {p.email.lower(): p for p in people_}
     by_name: dict[str, list[User]] = {}
-    for person in people:
+    for person in people_:
         for variant in {fold_name(f"{person.given_name} {person.family_name}"),
                         fold_name(f"{person.family_name} {person.given_name}")}:
             by_name.setdefault(variant, []).append(person)
     session_minutes = max(int((session.ends_at - session.starts_at).total_seconds() // 60), 1)
-    result = Plan(session=session, platform=report.platform, share=share)
+    result = Plan(session=session, platform=report.platform, share=share,
+                  people=sorted(people_, key=lambda p: (fold_name(p.family_name), fold_name(p.given_name), p.id)))
     taken: set[int] = set()
     for index, participant in enumerate(report.participants):
         user, by = None, None
@@ -105,14 +111,39 @@ def plan(report: OnlineReport, session: WorkshopSession, *, manual: dict[int, in
             earlier = next(m for m in result.matches if m.user is not None and m.user.id == user.id)
             earlier.minutes = min(earlier.minutes + minutes, session_minutes)
             earlier.status = "present" if earlier.minutes * 100 >= share * session_minutes else "partial"
-            result.matches.append(Match(participant, None, minutes, None, "duplicate"))
+            result.matches.append(Match(participant, None, minutes, None, "duplicate", index))
             continue
         status = None
         if user is not None:
             taken.add(user.id)
             status = "present" if minutes * 100 >= share * session_minutes else "partial"
-        result.matches.append(Match(participant, user, minutes, status, by))
+        result.matches.append(Match(participant, user, minutes, status, by, index))
+    if result.matches and not any(m.minutes for m in result.matches):
+        raise MatchError(_l("Nobody in this report was in the meeting during the session (%(when)s). "
+                            "Check that you chose the session the meeting was for.",
+                            when=_session_time(session)))
     return result
+
+
+def existing(session: WorkshopSession, user_ids) -> dict[int, Attendance]:
+    """What is recorded already for these people in the session (shown beside the report's word)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return {a.user_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id.in_(ids)))}
+
+
+def _session_time(session: WorkshopSession) -> str:
+    return f"{format_datetime(session.starts_at, 'd.M.yyyy HH:mm')}–{format_datetime(session.ends_at, 'HH:mm')}"
+
+
+def purge_abandoned(hours: int = 24) -> int:
+    """Delete uploaded reports nobody confirmed or cancelled: they hold names and emails."""
+    from lga.attendance.models import AttendanceUpload
+
+    cutoff = utcnow() - timedelta(hours=hours)
+    return db.session.execute(delete(AttendanceUpload).where(AttendanceUpload.created_at < cutoff)).rowcount
 
 
 def apply(result: Plan, *, actor) -> int:

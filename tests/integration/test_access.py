@@ -42,6 +42,8 @@ def sample_urls(app, objects) -> dict[str, str]:
         "attendance.checkin_qr": {"session_id": objects["session_id"]},
         "attendance.checkin_code": {"session_id": objects["session_id"], "code": "ABCDEF"},
         "attendance.checkin_ticket": {"ticket": "not-a-ticket"},
+        "attendance.report_upload": {"session_id": objects["session_id"]},
+        "attendance.report_preview": {"token": "not-a-token"},
         "enrolment.feed": {"token": objects["feed_token"]},
         "enrolment.import_preview": {"token": "not-a-token"},
     }
