@@ -8,10 +8,12 @@ back to "enrolled" when a correction means it no longer does.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, tuple_
 
 from lga.attendance import certificates
-from lga.attendance.models import ATTENDED, Attendance
+from lga.attendance.models import ATTENDED, Attendance, Certificate
 from lga.audit.services import record
 from lga.catalogue import scheduling
 from lga.catalogue.models import Workshop, WorkshopSession
@@ -23,7 +25,11 @@ DEFAULT_SHARE = 80
 
 def required_sessions(workshop: Workshop, total: int) -> int:
     """How many sessions make the workshop complete (at least one when it has any)."""
-    share = workshop.completion_share or DEFAULT_SHARE
+    return _needed(workshop.completion_share, total)
+
+
+def _needed(share: int | None, total: int) -> int:
+    share = share or DEFAULT_SHARE
     return max(1, -(-share * total // 100)) if total else 0  # ceiling
 
 
@@ -60,6 +66,59 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
             certificates.completion_changed(enrolment, actor=actor)
             changed += 1
     return changed
+
+
+@dataclass
+class Progress:
+    """Where one participant stands against a workshop's completion rule (shown to them and to the
+    workshop's staff)."""
+
+    attended: int  # sessions attended (present or late)
+    total: int  # sessions the workshop has
+    needed: int  # sessions that make it complete
+    held: int = 0  # sessions that have started by now
+    certificate: Certificate | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.attended >= self.needed
+
+    @property
+    def still_possible(self) -> bool:
+        """Whether the sessions still to come could make it complete."""
+        return self.attended + (self.total - self.held) >= self.needed
+
+
+def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
+    """{(workshop id, user id): Progress} for the given pairs, in three queries however many."""
+    if not pairs:
+        return {}
+    from lga.db_types import utcnow
+
+    workshop_ids = sorted({w for w, _u in pairs})
+    now = utcnow()
+    rules = {row.id: (row.completion_share, row.total, row.held or 0) for row in db.session.execute(
+        select(Workshop.id, Workshop.completion_share, func.count(WorkshopSession.id).label("total"),
+               func.sum(case((WorkshopSession.starts_at <= now, 1), else_=0)).label("held"))
+        .outerjoin(WorkshopSession, WorkshopSession.workshop_id == Workshop.id)
+        .where(Workshop.id.in_(workshop_ids)).group_by(Workshop.id, Workshop.completion_share))}
+    attended = {(row.workshop_id, row.user_id): row.n for row in db.session.execute(
+        select(WorkshopSession.workshop_id, Attendance.user_id, func.count().label("n"))
+        .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
+        .where(tuple_(WorkshopSession.workshop_id, Attendance.user_id).in_(pairs), Attendance.status.in_(ATTENDED))
+        .group_by(WorkshopSession.workshop_id, Attendance.user_id))}
+    certificates = {(row.workshop_id, row.user_id): row.Certificate for row in db.session.execute(
+        select(Certificate, Enrolment.workshop_id, Enrolment.user_id)
+        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+        .where(tuple_(Enrolment.workshop_id, Enrolment.user_id).in_(pairs)))}
+    result = {}
+    for workshop_id, user_id in pairs:
+        share, total, held = rules.get(workshop_id, (None, 0, 0))
+        result[(workshop_id, user_id)] = Progress(
+            attended=attended.get((workshop_id, user_id), 0), total=total, needed=_needed(share, total),
+            held=held,
+            certificate=certificates.get((workshop_id, user_id)))
+    return result
 
 
 @scheduling.completion_rules_changed.connect

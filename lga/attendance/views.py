@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lga import access
-from lga.attendance import bp, certificates, checkin, export
+from lga.attendance import bp, certificates, checkin, completion, export
 from lga.attendance import services as attendance
 from lga.attendance.models import STATUS_LABELS, STATUSES
 from lga.attendance.checkin import CheckinError
@@ -165,7 +165,7 @@ def sheet(workshop_id: int):
     page = paginate(attendance.sheet_people_query(workshop.id), per_page=50)
     records = attendance.sheet_records([s.id for s in workshop.sessions], [p.id for p in page.items])
     return render_template("attendance/sheet.html", workshop=workshop, page=page, records=records,
-                           labels=STATUS_LABELS)
+                           labels=STATUS_LABELS, progress=completion.progress([(workshop.id, p.id) for p in page.items]))
 
 
 def _export_rows(workshop):

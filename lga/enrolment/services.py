@@ -533,7 +533,8 @@ def my_trainings_query(user_id: int, *, upcoming: bool, today=None):
                      selectinload(Enrolment.workshop).selectinload(Workshop.municipality),
                      selectinload(Enrolment.workshop).selectinload(Workshop.programme)))
     if upcoming:
-        return (stmt.where(Workshop.end_date >= today, Enrolment.status.in_(OPEN_STATUSES + ("rejected",)))
+        # "completed" too: a workshop still running can already be completed (its last day).
+        return (stmt.where(Workshop.end_date >= today, Enrolment.status.in_(OPEN_STATUSES + ("completed", "rejected")))
                 .order_by(Workshop.start_date, Workshop.id))
     return (stmt.where(Workshop.end_date < today, Enrolment.status.in_(HOLDS_PLACE))
             .order_by(Workshop.start_date.desc(), Workshop.id.desc()))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lga import access
 from lga.accounts import services as accounts
+from lga.attendance import completion
 from lga.catalogue import ical, scheduling
 from lga.catalogue.views_manage import editable_workshop
 from lga.enrolment import bp
@@ -124,7 +125,9 @@ def roster(workshop_id: int):
         abort(404)
     counts = enrolment.counts(workshop.id)
     page = paginate(enrolment.roster_query(workshop.id, tab), per_page=50)
+    progress = completion.progress([(workshop.id, e.user_id) for e in page.items]) if tab == "enrolled" else {}
     return render_template("enrolment/roster.html", workshop=workshop, tab=tab, page=page, counts=counts,
+                           progress=progress,
                            add_form=DirectEnrolForm(), reject_form=RejectForm(),
                            tab_counts={t: sum(counts.get(s, 0) for s in statuses)
                                        for t, statuses in enrolment.ROSTER_TABS.items()})
@@ -160,7 +163,9 @@ def roster_add(workshop_id: int):
 def my_trainings():
     upcoming = db.session.scalars(enrolment.my_trainings_query(current_user.id, upcoming=True).limit(100)).all()
     past = paginate(enrolment.my_trainings_query(current_user.id, upcoming=False))
-    return render_template("enrolment/my_trainings.html", upcoming=upcoming, past=past)
+    progress = completion.progress([(e.workshop_id, current_user.id) for e in [*upcoming, *past.items]
+                                    if e.status in ("enrolled", "completed")])
+    return render_template("enrolment/my_trainings.html", upcoming=upcoming, past=past, progress=progress)
 
 
 @bp.route("/manage/workshops")

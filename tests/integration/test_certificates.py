@@ -85,3 +85,21 @@ def test_a_manager_revokes_and_the_page_says_so(client, factory, as_role, db, ap
     assert not certificate.is_valid and certificate.revoked_reason == "Emri i gabuar në listë."
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert "flash-error" in page and "Emri i gabuar në listë." in page
+
+
+def test_trainee_and_trainer_see_completion_and_the_certificate(client, factory, as_role, db, app):
+    trainer = as_role("trainer", locale="en")
+    person = factory.user(locale="en")
+    workshop, ids = _complete(client, factory, db, trainer, person, sessions=3)
+    code = _certificate(db, person).code
+    own = app.test_client()
+    login(own, person)
+    html = own.get("/my/trainings").get_data(as_text=True)
+    assert "Attended 3 of 3 sessions" in html and f"/certificates/{code}.pdf" in html and f"/verify/{code}" in html
+    roster = client.get(f"/workshops/{workshop.id}/roster").get_data(as_text=True)
+    assert "Attended 3 of 3 sessions" in roster and f"/verify/{code}" in roster
+    # A correction below the rule (80% of 3 sessions = 3) withdraws the certificate and says what is missing.
+    post_form(client, f"/sessions/{ids[0]}/roll-call", {f"status-{person.id}": "absent"})
+    html = own.get("/my/trainings").get_data(as_text=True)
+    assert "Attended 2 of 3 sessions" in html and "3 needed to complete" in html
+    assert f"/certificates/{code}.pdf" not in html and "Certificate revoked" in html
