@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     import lga.core.models  # noqa: F401
     import lga.enrolment.models  # noqa: F401
     import lga.attendance.models  # noqa: F401
+    import lga.quizzes.models  # noqa: F401
 
     for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, admin_bp):
         app.register_blueprint(bp)
