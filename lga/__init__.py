@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from lga.catalogue import bp as catalogue_bp
     from lga.core import bp as core_bp
     from lga.enrolment import bp as enrolment_bp
+    from lga.quizzes import bp as quizzes_bp
 
     # Import every domain's models so that the metadata (and Alembic) sees all tables.
     import lga.audit.models  # noqa: F401
@@ -114,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     import lga.attendance.models  # noqa: F401
     import lga.quizzes.models  # noqa: F401
 
-    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, admin_bp):
+    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, quizzes_bp, admin_bp):
         app.register_blueprint(bp)
 
 

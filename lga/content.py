@@ -19,3 +19,12 @@ def render_markdown(text: str | None) -> Markup:
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     return Markup(clean)
+
+
+def sanitise_html(html: str | None) -> Markup:
+    """HTML from a content file or an imported question, cut down to the same safe subset."""
+    if not html:
+        return Markup("")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS | {"span"}, attributes=ALLOWED_ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return Markup(clean)

@@ -1,9 +1,9 @@
 """Completion: whether a participant met the workshop's rules, recomputed whenever attendance or
 the rules change.
 
-The rule today: a share of the workshop's sessions attended (present or late; 80% unless the
-workshop says otherwise). The post-test and the evaluation join the rule when quizzes and
-evaluations exist. Completion is the enrolment's status: "completed" when the rule holds,
+The rule: a share of the workshop's sessions attended (present or late; 80% unless the workshop
+says otherwise) and, where the workshop has a post-test (its own or its module's), a passing
+grade in it. The evaluation joins the rule when evaluations exist (issue 6). Completion is the enrolment's status: "completed" when the rule holds,
 back to "enrolled" when a correction means it no longer does.
 """
 from __future__ import annotations
@@ -54,9 +54,13 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
     stmt = select(Enrolment).where(Enrolment.workshop_id == workshop_id, Enrolment.status.in_(HOLDS_PLACE))
     if user_ids is not None:
         stmt = stmt.where(Enrolment.user_id.in_(user_ids))
+    post_test = post_tests([workshop]).get(workshop_id)
+    passed = passed_post_test({workshop_id: post_test}, user_ids) if post_test else set()
     changed = 0
     for enrolment in db.session.scalars(stmt):
         done = total > 0 and attended.get(enrolment.user_id, 0) >= needed
+        if post_test is not None:
+            done = done and (workshop_id, enrolment.user_id) in passed
         status = "completed" if done else "enrolled"
         if enrolment.status != status:
             record("enrolment.completion", enrolment, actor=actor, changes={
@@ -66,6 +70,42 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
             certificates.completion_changed(enrolment, actor=actor)
             changed += 1
     return changed
+
+
+def post_tests(workshops) -> dict[int, int]:
+    """{workshop id: the post-test that counts for completion}: the workshop's own published
+    post-test with questions, else its module's."""
+    from lga.quizzes.models import Quiz, QuizQuestion
+
+    if not workshops:
+        return {}
+    by_module = {w.module_id for w in workshops}
+    has_questions = select(QuizQuestion.quiz_id)
+    rows = db.session.execute(select(Quiz.id, Quiz.workshop_id, Quiz.module_id, Quiz.applies_from).where(
+        Quiz.kind == "post_test", Quiz.is_published.is_(True), Quiz.id.in_(has_questions),
+        (Quiz.workshop_id.in_([w.id for w in workshops])) | (Quiz.module_id.in_(by_module)))
+        .order_by(Quiz.id)).all()
+    own = {r.workshop_id: r.id for r in reversed(rows) if r.workshop_id is not None}
+    result = {}
+    for w in workshops:
+        quiz = own.get(w.id) or next((r.id for r in rows if r.module_id == w.module_id and (
+            r.applies_from is None or r.applies_from <= w.start_date)), None)
+        if quiz is not None:
+            result[w.id] = quiz
+    return result
+
+
+def passed_post_test(tests: dict[int, int], user_ids: list[int] | None = None) -> set[tuple[int, int]]:
+    """{(workshop id, user id)} of those whose grade passes the workshop's post-test."""
+    from lga.quizzes.models import QuizGrade
+
+    if not tests:
+        return set()
+    stmt = select(QuizGrade.workshop_id, QuizGrade.user_id, QuizGrade.quiz_id).where(
+        QuizGrade.workshop_id.in_(list(tests)), QuizGrade.passed.is_(True))
+    if user_ids is not None:
+        stmt = stmt.where(QuizGrade.user_id.in_(user_ids))
+    return {(w, u) for w, u, q in db.session.execute(stmt) if tests.get(w) == q}
 
 
 @dataclass
@@ -78,10 +118,16 @@ class Progress:
     needed: int  # sessions that make it complete
     held: int = 0  # sessions that have started by now
     certificate: Certificate | None = None
+    post_test: bool = False  # the workshop has a post-test that counts
+    post_test_passed: bool = False
+
+    @property
+    def attendance_met(self) -> bool:
+        return self.total > 0 and self.attended >= self.needed
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.attended >= self.needed
+        return self.attendance_met and (self.post_test_passed or not self.post_test)
 
     @property
     def still_possible(self) -> bool:
@@ -90,18 +136,21 @@ class Progress:
 
 
 def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
-    """{(workshop id, user id): Progress} for the given pairs, in three queries however many."""
+    """{(workshop id, user id): Progress} for the given pairs, in five queries however many."""
     if not pairs:
         return {}
     from lga.db_types import utcnow
 
     workshop_ids = sorted({w for w, _u in pairs})
     now = utcnow()
-    rules = {row.id: (row.completion_share, row.total, row.held or 0) for row in db.session.execute(
-        select(Workshop.id, Workshop.completion_share, func.count(WorkshopSession.id).label("total"),
+    rows = db.session.execute(
+        select(Workshop.id, Workshop.module_id, Workshop.start_date, Workshop.completion_share,
+               func.count(WorkshopSession.id).label("total"),
                func.sum(case((WorkshopSession.starts_at <= now, 1), else_=0)).label("held"))
         .outerjoin(WorkshopSession, WorkshopSession.workshop_id == Workshop.id)
-        .where(Workshop.id.in_(workshop_ids)).group_by(Workshop.id, Workshop.completion_share))}
+        .where(Workshop.id.in_(workshop_ids))
+        .group_by(Workshop.id, Workshop.module_id, Workshop.start_date, Workshop.completion_share)).all()
+    rules = {row.id: (row.completion_share, row.total, row.held or 0) for row in rows}
     attended = {(row.workshop_id, row.user_id): row.n for row in db.session.execute(
         select(WorkshopSession.workshop_id, Attendance.user_id, func.count().label("n"))
         .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
@@ -111,13 +160,15 @@ def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
         select(Certificate, Enrolment.workshop_id, Enrolment.user_id)
         .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
         .where(tuple_(Enrolment.workshop_id, Enrolment.user_id).in_(pairs)))}
+    tests = post_tests(rows)
+    passed = passed_post_test(tests, sorted({u for _w, u in pairs})) if tests else set()
     result = {}
     for workshop_id, user_id in pairs:
         share, total, held = rules.get(workshop_id, (None, 0, 0))
         result[(workshop_id, user_id)] = Progress(
             attended=attended.get((workshop_id, user_id), 0), total=total, needed=_needed(share, total),
-            held=held,
-            certificate=certificates.get((workshop_id, user_id)))
+            held=held, certificate=certificates.get((workshop_id, user_id)),
+            post_test=workshop_id in tests, post_test_passed=(workshop_id, user_id) in passed)
     return result
 
 

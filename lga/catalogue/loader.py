@@ -5,6 +5,11 @@ Layout of one module folder::
     modules/<code>/module.yaml          metadata (see ModuleSpec below)
     modules/<code>/notes/<slug>.<lang>.md   reading notes, one file per language
 
+Other domains add to a module what they own (the quizzes: its question bank and its pre- and
+post-test) through an :class:`Extension`: the keys of module.yaml it reads, a ``read`` step that
+validates (reporting problems like the rest) and an ``apply`` step that writes. The catalogue
+does not know the domains that extend it.
+
 ``load_modules`` raises ``ContentError`` listing every problem as "file: field: message";
 nothing is written then. Loading the same content twice changes nothing.
 """
@@ -114,11 +119,26 @@ class ModuleSpec(Strict):
 
 
 @dataclass
+class Extension:
+    """What another domain adds to a module folder. ``read(folder, values, name, problems)`` gets
+    the module.yaml values of ``keys`` and returns data (JSON-able, for the content hash) or None
+    after appending problems; ``apply(module, data, actor)`` writes it (after the module)."""
+
+    keys: tuple[str, ...]
+    read: Callable[[Path, dict, str, list[str]], Any]
+    apply: Callable[[Module, Any, Any], None]
+
+
+EXTENSIONS: list[Extension] = []
+
+
+@dataclass
 class LoadedModule:
     folder: Path
     spec: ModuleSpec
     readings: dict[str, dict[str, str]]  # slug -> {language: markdown}
     content_hash: str
+    extras: list[Any] = field(default_factory=list)  # one per extension, in EXTENSIONS order
 
 
 @dataclass
@@ -160,6 +180,7 @@ def read_folder(folder: Path, root: Path, problems: list[str]) -> LoadedModule |
     if not isinstance(raw, dict):
         problems.append(f"{name}: expected a mapping of fields at the top level")
         return None
+    owned = [{key: raw.pop(key) for key in extension.keys if key in raw} for extension in EXTENSIONS]
     try:
         spec = ModuleSpec.model_validate(raw)
     except ValidationError as exc:
@@ -190,9 +211,13 @@ def read_folder(folder: Path, root: Path, problems: list[str]) -> LoadedModule |
                 continue
             bodies[lang] = text
         readings[reading.slug] = bodies
-    canonical = json.dumps({"spec": spec.model_dump(mode="json"), "readings": readings},
-                           sort_keys=True, ensure_ascii=False)
-    return LoadedModule(folder, spec, readings, hashlib.sha256(canonical.encode()).hexdigest())
+    count = len(problems)
+    extras = [extension.read(folder, values, name, problems) for extension, values in zip(EXTENSIONS, owned)]
+    if len(problems) > count:
+        return None
+    canonical = json.dumps({"spec": spec.model_dump(mode="json"), "readings": readings, "extras": extras},
+                           sort_keys=True, ensure_ascii=False, default=str)
+    return LoadedModule(folder, spec, readings, hashlib.sha256(canonical.encode()).hexdigest(), extras)
 
 
 def read_all(root: Path) -> list[LoadedModule]:
@@ -302,6 +327,8 @@ def load_modules(root: Path, actor=None) -> LoadReport:
             db.session.add(module)
         _apply(module, item, programme_ids)
         db.session.flush()
+        for extension, data in zip(EXTENSIONS, item.extras):
+            extension.apply(module, data, actor)
         record("module.created" if created else "module.updated", module, actor=actor,
                changes={"content_hash": (old_hash, item.content_hash)})
         (report.created if created else report.updated).append(item.spec.code)

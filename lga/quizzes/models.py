@@ -8,12 +8,12 @@ so that learning gains and completion are plain SQL.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
+    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -105,6 +105,9 @@ class Quiz(db.Model):
     pass_mark: Mapped[int] = mapped_column(Integer, default=60)  # percent
     review: Mapped[str] = mapped_column(String(12), default="after_close")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A module's quiz counts for the workshops starting on or after this day (empty: all): adding a
+    # post-test to a module does not change the completion of workshops already held.
+    applies_from: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     module: Mapped[Optional[Module]] = relationship(lazy="raise")

@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('pass_mark', sa.Integer(), nullable=False),
     sa.Column('review', sa.String(length=12), nullable=False),
     sa.Column('is_published', sa.Boolean(), nullable=False),
+    sa.Column('applies_from', sa.Date(), nullable=True),
     sa.Column('created_at', lga.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("grading_method IN ('highest', 'last', 'first')", name=op.f('ck_quiz_known_grading')),
     sa.CheckConstraint("kind IN ('practice', 'pre_test', 'post_test')", name=op.f('ck_quiz_known_kind')),

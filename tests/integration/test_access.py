@@ -46,6 +46,18 @@ def sample_urls(app, objects) -> dict[str, str]:
         "attendance.report_preview": {"token": "not-a-token"},
         "enrolment.feed": {"token": objects["feed_token"]},
         "enrolment.import_preview": {"token": "not-a-token"},
+        "quizzes.workshop_quizzes": {"workshop_id": objects["workshop"].id},
+        "quizzes.quiz_page": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
+        "quizzes.attempt": {"attempt_id": objects["attempt"]},
+        "quizzes.summary": {"attempt_id": objects["attempt"]},
+        "quizzes.review": {"attempt_id": objects["attempt"]},
+        "quizzes.results": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
+        "quizzes.analysis": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
+        "quizzes.learning_gain": {"workshop_id": objects["workshop"].id},
+        "quizzes.bank": {"code": objects["module"].code},
+        "quizzes.bank_import": {"code": objects["module"].code},
+        "quizzes.bank_export": {"code": objects["module"].code},
+        "quizzes.question_page": {"question_id": objects["question"]},
     }
     urls = {}
     with app.test_request_context():
@@ -85,14 +97,36 @@ def objects(factory, db):
     db.session.add(enrolment)
     db.session.flush()
     db.session.add(Certificate(code="ABCD-EFGH-JKLM", enrolment_id=enrolment.id))
+    from lga.quizzes.models import Attempt, AttemptAnswer, Question, Quiz, QuizQuestion
+
+    question = Question(module_id=module.id, title="Q1", qtype="truefalse", text={"sq": "A?", "en": "A?"},
+                        text_format="moodle", general_feedback={}, key={"correct": True})
+    quiz = Quiz(module_id=module.id, code="pre-test", kind="pre_test", title={"sq": "Test", "en": "Test"})
+    db.session.add_all([question, quiz])
+    db.session.flush()
+    db.session.add(QuizQuestion(quiz_id=quiz.id, question_id=question.id, position=0, points=1.0))
+    attempt = Attempt(quiz_id=quiz.id, workshop_id=workshop.id, user_id=person.id, number=1, state="finished",
+                      layout={"questions": [question.id], "choices": {}}, max_points=1.0, points=1.0, percent=100.0,
+                      passed=True, finished_at=now)
+    db.session.add(attempt)
+    db.session.flush()
+    answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response={"value": True}, fraction=1.0)
+    db.session.add(answer)
     db.session.commit()
     return {"module": module, "person": person, "workshop": workshop, "feed_token": token,
-            "session_id": session_id, "certificate": "ABCD-EFGH-JKLM"}
+            "session_id": session_id, "certificate": "ABCD-EFGH-JKLM", "quiz": quiz.id, "attempt": attempt.id,
+            "question": question.id, "answer": answer.id}
 
 
 # Endpoints open to any logged-in user whose object check then admits only some roles (the
 # sample certificate belongs to another person: only its workshop's staff and managers may have it).
-OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"}}
+OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"},
+                "quizzes.workshop_quizzes": {"trainer", "manager", "admin"},
+                "quizzes.quiz_page": {"trainer", "manager", "admin"}}
+# Someone else's quiz attempt is as unknown as a made-up number (404); only its owner takes it, and
+# the workshop's staff review it.
+UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
+                  "quizzes.review": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
 REDIRECTS = {"catalogue.calendar_month_now"}
@@ -179,6 +213,8 @@ def test_every_get_endpoint_as_every_role(app, client, factory, objects, db, rol
             expected = _expected(rule, role)
         if endpoint in OBJECT_ROLES and role is not None:
             expected = "ok" if role in OBJECT_ROLES[endpoint] else "forbidden"
+        if endpoint in UNKNOWN_UNLESS and role is not None:
+            expected = "ok" if role in UNKNOWN_UNLESS[endpoint] else "status:404"
         outcome = _outcome(client.get(url))
         if endpoint in REDIRECTS and expected == "ok" and outcome.startswith("redirect:"):
             outcome = "ok"
@@ -200,7 +236,8 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
 
         defaults = {"kind": "municipalities", "item_id": 1, "user_id": objects["person"].id, "token": "x",
                     "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1,
-                    "ticket": "x", "code": "ABCDEF"}
+                    "ticket": "x", "code": "ABCDEF", "quiz_id": objects["quiz"], "attempt_id": objects["attempt"],
+                    "answer_id": objects["answer"], "question_id": objects["question"]}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
