@@ -63,13 +63,15 @@ def window(quiz: Quiz, workshop: Workshop) -> Window:
     return Window(None, None)
 
 
-def quizzes_of(workshop: Workshop) -> list[Quiz]:
-    """The published quizzes of a workshop: its module's and its own, pre-test first."""
+def quizzes_of(workshop: Workshop, *, hidden_too: bool = False) -> list[Quiz]:
+    """The published quizzes of a workshop (``hidden_too``: all, for its staff): its module's and
+    its own, pre-test first."""
     order = {"pre_test": 0, "practice": 1, "post_test": 2}
-    rows = db.session.scalars(select(Quiz).where(
-        Quiz.is_published.is_(True),
-        (Quiz.workshop_id == workshop.id) | ((Quiz.module_id == workshop.module_id) & (
-            Quiz.applies_from.is_(None) | (Quiz.applies_from <= workshop.start_date))))).all()
+    stmt = select(Quiz).where((Quiz.workshop_id == workshop.id) | ((Quiz.module_id == workshop.module_id) & (
+        Quiz.applies_from.is_(None) | (Quiz.applies_from <= workshop.start_date))))
+    if not hidden_too:
+        stmt = stmt.where(Quiz.is_published.is_(True))
+    rows = db.session.scalars(stmt).all()
     return sorted(rows, key=lambda q: (order[q.kind], q.id))
 
 

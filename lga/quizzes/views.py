@@ -43,7 +43,7 @@ def workshop_quizzes(workshop_id: int):
     access.ensure(staff or service.holds_place(workshop.id, current_user.id))
     service.close_overdue(workshop_id=workshop.id, user_id=None if staff else current_user.id)
     db.session.commit()
-    quizzes = service.quizzes_of(workshop)
+    quizzes = service.quizzes_of(workshop, hidden_too=staff)
     mine = service.my_status(quizzes, workshop, current_user.id) if not staff else {}
     return render_template("quizzes/workshop_quizzes.html", workshop=workshop, quizzes=quizzes, staff=staff,
                            mine=mine, kinds=KIND_LABELS, windows={q.id: service.window(q, workshop) for q in quizzes},

@@ -15,13 +15,14 @@ from lga import access
 from lga.catalogue.models import Module, ModuleTopic
 from lga.catalogue.views_manage import editable_workshop
 from lga.extensions import db
+from lga.forms import choices
 from lga.i18n import current_language
 from lga.quizzes import analysis as item_analysis
 from lga.quizzes import bank as question_bank
 from lga.quizzes import bp
 from lga.quizzes import attempts as service
 from lga.quizzes.attempts import QuizError
-from lga.quizzes.models import KIND_LABELS, QTYPE_LABELS, Attempt, AttemptAnswer, Question, Quiz
+from lga.quizzes.models import KIND_LABELS, QTYPE_LABELS, Attempt, AttemptAnswer, Question, Quiz, QuizQuestion
 from lga.web import paginate, paginate_rows
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -214,3 +215,76 @@ def ngettext_regraded(n: int) -> str:
     return ngettext("The key is saved and %(num)d attempt was regraded.",
                     "The key is saved and %(num)d attempts were regraded.", n)
 
+
+
+# --- A workshop's own quizzes ---------------------------------------------------------------------
+
+def _quiz_form(workshop, quiz: Quiz | None):
+    from lga.catalogue.forms import utc_to_local_naive
+    from lga.quizzes.forms import QuizForm
+    from lga.quizzes.services import bank_choices
+
+    form = QuizForm(obj=quiz) if quiz is not None else QuizForm()
+    questions = bank_choices(workshop)
+    form.question_ids.choices = choices((q.id, f"{q.title} · {QTYPE_LABELS[q.qtype]} · {_short(q.label())}")
+                                        for q in questions)
+    if request.method == "GET" and quiz is not None:
+        form.title_sq.data, form.title_en.data = quiz.title.get("sq", ""), quiz.title.get("en", "")
+        form.opens_at.data, form.closes_at.data = utc_to_local_naive(quiz.opens_at), utc_to_local_naive(quiz.closes_at)
+        form.question_ids.data = [s.question_id for s in db.session.scalars(
+            select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id).order_by(QuizQuestion.position))]
+    elif request.method == "GET":
+        form.question_ids.data = [q.id for q in questions]
+    return form
+
+
+def _short(text: str, limit: int = 90) -> str:
+    import re as _re
+
+    plain = " ".join(_re.sub(r"<[^>]+>", " ", text or "").split())
+    return plain if len(plain) <= limit else plain[:limit - 1] + "…"
+
+
+def _quiz_values(form) -> dict:
+    from lga.catalogue.forms import local_to_utc
+
+    return {
+        "kind": form.kind.data, "title": {k: v.strip() for k, v in (("sq", form.title_sq.data or ""),
+                                                                     ("en", form.title_en.data or "")) if v.strip()},
+        "opens_at": local_to_utc(form.opens_at.data), "closes_at": local_to_utc(form.closes_at.data),
+        "time_limit_minutes": form.time_limit_minutes.data, "attempts_allowed": form.attempts_allowed.data,
+        "grading_method": form.grading_method.data, "pass_mark": form.pass_mark.data, "review": form.review.data,
+        "shuffle_questions": form.shuffle_questions.data, "shuffle_choices": form.shuffle_choices.data,
+        "is_published": form.is_published.data,
+    }
+
+
+@bp.route("/workshops/<int:workshop_id>/quizzes/new", methods=["GET", "POST"])
+@access.roles(*access.STAFF)
+def quiz_new(workshop_id: int):
+    return _edit_quiz(editable_workshop(workshop_id), None)
+
+
+@bp.route("/workshops/<int:workshop_id>/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
+@access.roles(*access.STAFF)
+def quiz_edit(workshop_id: int, quiz_id: int):
+    workshop = editable_workshop(workshop_id)
+    quiz = _quiz_of(workshop, quiz_id)
+    if quiz.workshop_id != workshop.id:  # a module's quiz is defined in modules/
+        flash(_("This quiz belongs to the module: it is changed in the module's files, for all its workshops."),
+              "info")
+        return redirect(url_for("quizzes.quiz_page", workshop_id=workshop.id, quiz_id=quiz.id))
+    return _edit_quiz(workshop, quiz)
+
+
+def _edit_quiz(workshop, quiz):
+    from lga.quizzes.services import save_quiz
+
+    form = _quiz_form(workshop, quiz)
+    if form.validate_on_submit():
+        quiz = save_quiz(quiz, workshop, _quiz_values(form), form.question_ids.data, actor=current_user)
+        db.session.commit()
+        flash(_("The quiz is saved."), "success")
+        return redirect(url_for("quizzes.quiz_page", workshop_id=workshop.id, quiz_id=quiz.id))
+    return render_template("quizzes/quiz_form.html", form=form, workshop=workshop, quiz=quiz), \
+        400 if form.errors else 200

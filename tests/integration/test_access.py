@@ -51,6 +51,8 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.attempt": {"attempt_id": objects["attempt"]},
         "quizzes.summary": {"attempt_id": objects["attempt"]},
         "quizzes.review": {"attempt_id": objects["attempt"]},
+        "quizzes.quiz_new": {"workshop_id": objects["workshop"].id},
+        "quizzes.quiz_edit": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
         "quizzes.results": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
         "quizzes.analysis": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
         "quizzes.learning_gain": {"workshop_id": objects["workshop"].id},
@@ -129,7 +131,7 @@ UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
                   "quizzes.review": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
-REDIRECTS = {"catalogue.calendar_month_now"}
+REDIRECTS = {"catalogue.calendar_month_now", "quizzes.quiz_edit"}  # the sample quiz is a module's: sent to its page
 
 
 def test_every_endpoint_declares_access(app):

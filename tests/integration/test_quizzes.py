@@ -406,3 +406,48 @@ def test_pages_and_grading_run_a_fixed_number_of_queries(client, setup, db, coun
     # (Updates are batched per set of changed columns, so a mix of types may add a statement or two.)
     assert large.count <= small.count <= 20, "\n".join(large.statements)
     assert big_attempt.percent == pytest.approx(100 * 40 / 46, abs=0.01)
+
+
+def test_a_trainer_sets_up_a_workshop_quiz(client, setup, db, app):
+    login(client, setup["trainer"])
+    workshop, q = setup["workshop"], setup["q"]
+    url = f"/workshops/{workshop.id}/quizzes/new"
+    form = client.get(url).get_data(as_text=True)
+    assert all(f'value="{question.id}"' in form for question in q.values())  # the module's bank is offered
+    refused = post_form(client, url, {"kind": "practice", "title_sq": "", "attempts_allowed": "1", "pass_mark": "60",
+                                      "grading_method": "highest", "review": "immediately",
+                                      "opens_at": "2026-12-01T10:00", "closes_at": "2026-12-01T09:00"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Give the quiz a title" in html and "close after it opens" in html
+    assert "Choose at least one question" in html and db.session.scalar(select(func.count()).select_from(Quiz)) == 0
+    response = post_form(client, url, {
+        "kind": "practice", "title_sq": "Ushtrim", "title_en": "Practice", "attempts_allowed": "0",
+        "pass_mark": "50", "grading_method": "last", "review": "immediately", "time_limit_minutes": "5",
+        "opens_at": "2026-11-01T08:00", "closes_at": "2027-01-01T08:00", "shuffle_questions": "y",
+        "is_published": "y", "question_ids": [str(q["Q1"].id), str(q["Q3"].id)]})
+    assert response.status_code == 302
+    quiz = db.session.scalar(select(Quiz))
+    assert (quiz.workshop_id, quiz.kind, quiz.title, quiz.attempts_allowed, quiz.time_limit_minutes) == (
+        workshop.id, "practice", {"sq": "Ushtrim", "en": "Practice"}, 0, 5)
+    assert quiz.opens_at.hour == 7  # 08:00 in Prishtina is 07:00 UTC in November
+    assert [s.question_id for s in db.session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)
+                                                      .order_by(QuizQuestion.position))] == [q["Q1"].id, q["Q3"].id]
+    # A participant takes it; raising the pass mark regrades.
+    person = setup["participant"]()
+    visitor = app.test_client()
+    login(visitor, person)
+    attempt = _take(visitor, setup, quiz, {"Q1": "The Specific Grant"})
+    assert attempt.percent == 50.0 and attempt.passed
+    edit = f"/workshops/{workshop.id}/quizzes/{quiz.id}/edit"
+    assert 'value="Ushtrim"' in client.get(edit).get_data(as_text=True)
+    post_form(client, edit, {"kind": "practice", "title_sq": "Ushtrim", "attempts_allowed": "0", "pass_mark": "60",
+                             "grading_method": "last", "review": "immediately", "is_published": "y",
+                             "question_ids": [str(q["Q1"].id), str(q["Q3"].id)]})
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).passed is False
+    # Another trainer cannot touch it.
+    other = app.test_client()
+    from tests.factories import Factory
+
+    login(other, Factory().user(roles=("trainer",)))
+    assert other.get(edit).status_code == 403
