@@ -22,7 +22,8 @@ from lga.extensions import db
 from lga.web import paginate
 
 
-def _session_for_staff(session_id: int):
+def staff_session(session_id: int):
+    """The session behind a staff page (404), if this person may manage its workshop (403)."""
     session = attendance.load_session(session_id)
     if session is None:
         abort(404)
@@ -33,7 +34,7 @@ def _session_for_staff(session_id: int):
 @bp.route("/sessions/<int:session_id>/roll-call", methods=["GET", "POST"])
 @access.roles(*access.STAFF)
 def roll_call(session_id: int):
-    session = _session_for_staff(session_id)
+    session = staff_session(session_id)
     if request.method == "POST":
         try:
             if request.form.get("action") == "everyone_present":
@@ -66,7 +67,7 @@ def roll_call(session_id: int):
 @access.roles(*access.STAFF)
 def checkin_screen(session_id: int):
     """The screen the trainer projects: a QR code and a typed code, both rotating."""
-    session = _session_for_staff(session_id)
+    session = staff_session(session_id)
     if request.method == "POST":
         if request.form.get("action") == "close":
             checkin.close_window(session, actor=current_user)
@@ -90,7 +91,7 @@ def checkin_screen(session_id: int):
 @bp.route("/sessions/<int:session_id>/check-in/qr.svg")
 @access.roles(*access.STAFF)
 def checkin_qr(session_id: int):
-    session = _session_for_staff(session_id)
+    session = staff_session(session_id)
     if not checkin.window_open(session):
         abort(404)
     url = url_for("attendance.checkin_code", session_id=session.id, code=checkin.code_for(session.id), _external=True)

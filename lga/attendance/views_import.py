@@ -23,10 +23,9 @@ from sqlalchemy import delete, select
 
 from lga import access
 from lga.attendance import bp, online_import
-from lga.attendance import services as attendance
+from lga.attendance.views import staff_session
 from lga.attendance.models import STATUS_LABELS, AttendanceUpload
 from lga.attendance.online_report import ReportError, read_report
-from lga.catalogue import scheduling
 from lga.catalogue.models import WorkshopSession
 from lga.db_types import utcnow
 from lga.extensions import db
@@ -48,14 +47,6 @@ def _max_bytes() -> int:
     return min(limit for limit in limits if limit)
 
 
-def _session(session_id: int):
-    session = attendance.load_session(session_id)
-    if session is None:
-        abort(404)
-    access.ensure(scheduling.may_edit(session.workshop, current_user))
-    return session
-
-
 def _pending(token: str) -> AttendanceUpload | None:
     """The current user's waiting report; someone else's is as unknown as a made-up token."""
     return db.session.scalar(select(AttendanceUpload).where(AttendanceUpload.token == token,
@@ -71,7 +62,7 @@ def _report_error(exc: ReportError) -> str:
 @bp.route("/sessions/<int:session_id>/attendance-import", methods=["GET", "POST"])
 @access.roles(*access.STAFF)
 def report_upload(session_id: int):
-    session = _session(session_id)
+    session = staff_session(session_id)
     form = ReportUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -144,7 +135,7 @@ def report_preview(token: str):
     pending = _pending(token)
     if pending is None:
         return _gone()
-    session = _session(pending.session_id)
+    session = staff_session(pending.session_id)
     try:
         report = read_report(pending.filename, pending.content)
     except ReportError as exc:  # the reader changed since the upload: say so, keep nothing

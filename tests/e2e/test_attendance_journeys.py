@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import zxingcpp
 from PIL import Image
@@ -23,7 +23,7 @@ from lga.db_types import utcnow
 from lga.enrolment.models import Enrolment
 from tests.e2e.test_workshop_journeys import flash, log_in, no_horizontal_scroll, sq
 from tests.factories import PASSWORD
-from tests.integration.test_online_attendance import TEAMS
+from tests.integration.test_online_attendance import TEAMS, teams_session
 
 
 def _session_now(db, factory, trainer, person):
@@ -105,25 +105,7 @@ def test_trainee_scans_the_code_on_a_phone_then_downloads_and_verifies_the_certi
 
 def test_trainer_imports_a_teams_report_and_matches_the_unknown_row_by_hand(app, page, shot, db, factory):
     trainer = factory.user(roles=("trainer",), given_name="Burim")
-    workshop = factory.workshop(start=date(2026, 11, 24), sessions=1, mode="virtual", trainers=[trainer],
-                                meeting_url="https://teams.example/m", title="Planifikimi i financimit")
-    session = db.session.scalar(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id))
-    from datetime import datetime, timezone
-
-    session.starts_at = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)  # as in the Teams report
-    session.ends_at = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
-    people = {
-        "valbona": factory.user(password=None, email="valbona.krasniqi@prizren.example", given_name="Valbona",
-                                family_name="Krasniqi"),
-        "dragan": factory.user(password=None, email="dragan@gracanica.example", given_name="Dragan",
-                               family_name="Djordjevic"),
-        "arta": factory.user(password=None, email="arta@peja.example", given_name="Arta", family_name="Gashi"),
-        # Joined from a colleague's laptop: the report says "Someone Unknown".
-        "besa": factory.user(password=None, email="besa@ferizaj.example", given_name="Besa", family_name="Hoxha"),
-    }
-    for person in people.values():
-        db.session.add(Enrolment(workshop_id=workshop.id, user_id=person.id, status="enrolled"))
-    db.session.commit()
+    session, people = teams_session(factory, db, trainers=[trainer], with_besa=True)
 
     log_in(page, trainer)
     page.goto(f"/sessions/{session.id}/roll-call")

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timezone
-
 from sqlalchemy import func, select
 
 from lga.attendance.models import Attendance, AttendanceUpload
-from lga.catalogue.models import WorkshopSession
 from lga.enrolment.models import Enrolment
 from tests.conftest import csrf_token, post_form
-from tests.integration.test_online_attendance import TEAMS
+from tests.integration.test_online_attendance import TEAMS, teams_session
 
 ZOOM = (
     "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\r\n"
@@ -22,23 +19,7 @@ ZOOM = (
 
 
 def _setup(factory, db, trainer):
-    workshop = factory.workshop(start=date(2026, 11, 24), sessions=1, mode="virtual",
-                                meeting_url="https://teams.example/m", trainers=[trainer])
-    session = db.session.scalar(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id))
-    session.starts_at = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)  # 09:00-12:00 in Prishtina
-    session.ends_at = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
-    people = {
-        "valbona": factory.user(password=None, email="valbona.krasniqi@prizren.example", given_name="Valbona",
-                                family_name="Krasniqi"),
-        "dragan": factory.user(password=None, email="dragan@gracanica.example", given_name="Dragan",
-                               family_name="Djordjevic"),
-        "arta": factory.user(password=None, email="arta@peja.example", given_name="Arta", family_name="Gashi"),
-        "besa": factory.user(password=None, email="besa@ferizaj.example", given_name="Besa", family_name="Hoxha"),
-    }
-    for person in people.values():
-        db.session.add(Enrolment(workshop_id=workshop.id, user_id=person.id, status="enrolled"))
-    db.session.commit()
-    return session, people
+    return teams_session(factory, db, trainers=[trainer], with_besa=True)
 
 
 def _upload(client, session_id, content, name="AttendanceReport.csv", **kwargs):

@@ -36,10 +36,13 @@ TEAMS = "\r\n".join([
 ]).encode("utf-16")
 
 
-def _setup(factory, db, tmp_path):
+def teams_session(factory, db, *, trainers=(), with_besa=False):
+    """The session of the Teams report above and the people it names, enrolled. With ``with_besa``
+    also Besa Hoxha, who joined from a colleague's laptop (the report's "Someone Unknown")."""
     from datetime import date
 
-    workshop = factory.workshop(start=date(2026, 11, 24), sessions=1, mode="virtual", meeting_url="https://teams.example/m")
+    workshop = factory.workshop(start=date(2026, 11, 24), sessions=1, mode="virtual",
+                                meeting_url="https://teams.example/m", trainers=list(trainers))
     session = db.session.scalar(select(WorkshopSession).where(WorkshopSession.workshop_id == workshop.id))
     session.starts_at = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
     session.ends_at = datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
@@ -50,9 +53,17 @@ def _setup(factory, db, tmp_path):
                                family_name="Djordjevic"),
         "arta": factory.user(password=None, email="arta@peja.example", given_name="Arta", family_name="Gashi"),
     }
+    if with_besa:
+        people["besa"] = factory.user(password=None, email="besa@ferizaj.example", given_name="Besa",
+                                      family_name="Hoxha")
     for person in people.values():
         db.session.add(Enrolment(workshop_id=workshop.id, user_id=person.id, status="enrolled"))
     db.session.commit()
+    return session, people
+
+
+def _setup(factory, db, tmp_path):
+    session, people = teams_session(factory, db)
     path = tmp_path / "attendance.csv"
     path.write_bytes(TEAMS)
     return session, people, path
