@@ -5,7 +5,10 @@
    ``--database-url`` or ``BENCH_DATABASE_URL`` (e.g. a scratch PostgreSQL database).
 2. Starts ``gunicorn wsgi:app`` in production mode on a free port of 127.0.0.1.
 3. Finds in the database what the pages need: a coming workshop with many enrolments, one of its
-   trainers, the trainee with the most enrolments.
+   trainers, the trainee with the most enrolments, the session with the most attendance records
+   and a trainer of its workshop.
+   Then times ``flask lga import-attendance`` of a 1,000-row Zoom report for that session (dry
+   run, import, the same import again): see attendance_import.py.
 4. Hits each page for ``--duration`` seconds with ``--concurrency`` clients (asyncio + httpx),
    anonymous or logged in as the account the page names (admin, manager, trainer, trainee). A page
    that does not answer 200 to a first probe is reported with its status and not loaded.
@@ -50,11 +53,13 @@ MAX_REQUESTS_PER_PAGE = 200_000  # a bound besides time, whatever the machine's 
 HEALTH_WAIT_SECONDS = 60
 
 sys.path.insert(0, str(ROOT))
+from bench.attendance_import import build_report, time_imports  # noqa: E402
 from config import normalise_database_url  # noqa: E402
 
 # (label, path, who logs in: None for anonymous, else a key of Targets.accounts). Placeholders:
 # {module} a module code found on /modules; {year}/{month} this month in Kosovo; {workshop} the
-# coming workshop with the most enrolments (see find_targets).
+# coming workshop with the most enrolments; {session} the session with the most attendance records
+# and {session_workshop} its workshop (see find_targets).
 PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("/health", "/health", None),
     ("/", "/", None),
@@ -66,6 +71,8 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("/calendar/month", "/calendar/month/{year}/{month}", None),
     ("/workshops/<id>", "/workshops/{workshop}", "trainee"),
     ("/workshops/<id>/roster", "/workshops/{workshop}/roster", "trainer"),
+    ("/sessions/<id>/roll-call", "/sessions/{session}/roll-call", "session_trainer"),
+    ("/workshops/<id>/attendance", "/workshops/{session_workshop}/attendance", "session_trainer"),
     ("/my/trainings", "/my/trainings", "trainee"),
     ("/manage/workshops", "/manage/workshops", "manager"),
     ("/account", "/account", "admin"),
@@ -130,7 +137,8 @@ def prepare_database(database_url: str) -> float:
     return time.perf_counter() - started
 
 
-COUNTED_TABLES = ("user_account", "workshop", "workshop_session", "enrolment", "module")
+COUNTED_TABLES = ("user_account", "workshop", "workshop_session", "enrolment", "attendance", "certificate",
+                  "module")
 
 
 def data_counts(database_url: str) -> dict[str, int]:
@@ -159,6 +167,12 @@ BUSY_TRAINEE = """
     SELECT u.email, count(*) AS n FROM enrolment e JOIN user_account u ON u.id = e.user_id
     JOIN user_role r ON r.user_id = u.id AND r.role = 'trainee'
     WHERE u.active = :yes GROUP BY u.id, u.email ORDER BY n DESC, u.id LIMIT 1"""
+# The session with the most attendance records (only sessions that have started have any): its
+# roll call and its workshop's attendance sheet are the heaviest of their kind.
+BUSIEST_SESSION = """
+    SELECT a.session_id, s.workshop_id, count(*) AS n FROM attendance a
+    JOIN workshop_session s ON s.id = a.session_id
+    GROUP BY a.session_id, s.workshop_id ORDER BY n DESC, a.session_id LIMIT 1"""
 BIGGEST_COMING = """
     SELECT id FROM workshop WHERE start_date >= :today AND status = 'published'
     ORDER BY capacity DESC, id LIMIT 1"""
@@ -166,7 +180,8 @@ BIGGEST_COMING = """
 
 def find_targets(database_url: str) -> Targets:
     """Accounts and ids for the pages, from the database. Falls back to the demo accounts (and
-    the biggest coming workshop) when there are no enrolments to choose by."""
+    the biggest coming workshop) when there are no enrolments to choose by; without attendance
+    records there is no ``{session}`` and the attendance pages are skipped."""
     from sqlalchemy import create_engine, inspect, text
 
     today = datetime.now(KOSOVO).date()
@@ -196,6 +211,16 @@ def find_targets(database_url: str) -> Targets:
                 trainer = conn.execute(text(ITS_TRAINER), params | {"workshop": workshop}).scalar()
                 if trainer:
                     targets.accounts["trainer"] = trainer
+            session = None
+            if "attendance" in inspect(conn).get_table_names():
+                session = conn.execute(text(BUSIEST_SESSION)).first()
+            if session:
+                targets.values["session"] = str(session.session_id)
+                targets.values["session_workshop"] = str(session.workshop_id)
+                targets.facts["session attendance records"] = session.n
+                trainer = conn.execute(text(ITS_TRAINER), params | {"workshop": session.workshop_id}).scalar()
+                if trainer:  # else the page is reported as skipped (no account)
+                    targets.accounts["session_trainer"] = trainer
     finally:
         engine.dispose()
     return targets
@@ -374,15 +399,16 @@ async def run_load(base: str, duration: float, concurrency: int, targets: Target
         results = []
         for label, template, account in PAGES:
             email = targets.accounts.get(account) if account else None
+            note = None
             try:
                 path = template.format(**values)
             except KeyError as exc:
-                path = template
-                result = PageResult(page=label, path=path, logged_in=account is not None, account=email,
-                                    note=f"skipped: no value for {exc} in the data")
+                path, note = template, f"skipped: no value for {exc} in the data"
             else:
-                result = PageResult(page=label, path=path, logged_in=account is not None, account=email)
-            print(f"  {label:<24} ", end="", flush=True)
+                if account is not None and email is None:
+                    note = f"skipped: no {account} account in the data"
+            result = PageResult(page=label, path=path, logged_in=account is not None, account=email, note=note)
+            print(f"  {label:<26} ", end="", flush=True)
             client = None if result.note else await client_for(account)
             if result.note is None and client is None:
                 result.note = f"skipped: {login_errors[account]}"
@@ -421,14 +447,37 @@ def status_summary(result: PageResult) -> str:
 
 
 def table(results: list[PageResult]) -> str:
-    header = (f"{'page':<24} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    header = (f"{'page':<26} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
               f"{'vs /health':>10}  status")
     lines = [header, "-" * len(header)]
     for r in results:
         ratio = f"{r.ratio_to_health:.3f}" if r.ratio_to_health is not None else "-"
-        lines.append(f"{r.page:<24} {r.requests:>9} {r.errors:>7} {r.rps:>8.1f} {r.p50_ms:>8.1f} "
+        lines.append(f"{r.page:<26} {r.requests:>9} {r.errors:>7} {r.rps:>8.1f} {r.p50_ms:>8.1f} "
                      f"{r.p95_ms:>8.1f} {ratio:>10}  {status_summary(r)}")
     return "\n".join(lines)
+
+
+def attendance_import(database_url: str, targets: Targets, stamp: str) -> dict | None:
+    """Time ``flask lga import-attendance`` of a 1,000-row Zoom report for ``{session}``."""
+    session = targets.values.get("session")
+    if session is None:
+        print("Attendance import: skipped (no attendance records in the data)")
+        return None
+    path = RESULTS / f"zoom-report-{stamp}.csv"
+    made = build_report(database_url, int(session), path)
+    print(f"Attendance import: session {session}, {path.relative_to(ROOT)} ({made.rows:,} rows: "
+          f"{made.people} of the place holders, {made.by_name} of them by name only; "
+          f"{made.fillers} rows matching nobody; a {made.session_minutes}-minute session)")
+    env = base_env(database_url) | {"LGA_ENV": "development"}
+    runs = time_imports(database_url, int(session), targets.accounts.get("session_trainer"), path, env, ROOT)
+    for run in runs:
+        detail = " ".join(x for x in (run.summary, run.written) if x) or (
+            "" if run.returncode == 0 else " | ".join(run.output_tail))
+        failed = f"  (exit {run.returncode})" if run.returncode else ""
+        print(f"  {run.label:<18} {run.seconds:>6.2f} s  {detail}{failed}")
+    return {"session": int(session), "report": str(path.relative_to(ROOT)), "rows": made.rows,
+            "place_holders_in_report": made.people, "by_name_only": made.by_name, "filler_rows": made.fillers,
+            "session_minutes": made.session_minutes, "runs": [asdict(r) for r in runs]}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -442,6 +491,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="database to use (default: BENCH_DATABASE_URL, else SQLite in bench/results/)")
     parser.add_argument("--skip-generate", action="store_true",
                         help="use the database as it is: no migration, no data generation")
+    parser.add_argument("--skip-import", action="store_true",
+                        help="do not time flask lga import-attendance (it writes to the database)")
     args = parser.parse_args(argv)
     if not 0 < args.duration <= 300:
         parser.error("--duration must be between 0 and 300 seconds")
@@ -470,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Pages use: " + ", ".join(f"{k} {v}" for k, v in {**targets.accounts, **targets.values}.items())
           + "".join(f", {k} {v:,}" for k, v in targets.facts.items()))
 
+    imported = None if args.skip_import else attendance_import(database_url, targets, stamp)
+
     port = free_port()
     base = f"http://{HOST}:{port}"
     proc = None
@@ -489,6 +542,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(table(results))
+    if imported:
+        print("\nflask lga import-attendance, 1,000-row Zoom report (wall seconds, app start included):")
+        for run in imported["runs"]:
+            print(f"  {run['label']:<18} {run['seconds']:>6.2f} s  {run['written'] or run['summary']}")
     report = {
         "timestamp": stamp,
         "database": redacted(database_url),
@@ -496,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": counts,
         "targets": asdict(targets),
         "generate_seconds": generate_seconds,
+        "attendance_import": imported,
         "duration_s": args.duration,
         "concurrency": args.concurrency,
         "workers": args.workers,

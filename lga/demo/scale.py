@@ -6,22 +6,24 @@ Generates, deterministically for a seed:
   size, about 55% women, with Albanian, Serbian, Bosniak and Turkish names where those
   communities live; plus a few hundred trainers and a handful of programme managers;
 * 2,000 published workshops of the loaded modules over the last three years and the next six
-  months, with 3-6 sessions each, 1-3 trainers, enrolment windows for the coming ones, some
+  months, with 3-5 sessions a day, 1-3 trainers, enrolment windows for the coming ones, some
   needing approval and some aimed at particular institution types;
 * about 200,000 enrolments: people mostly from the workshop's region and target institutions,
   queued by ``requested_at``; finished workshops mostly ``completed`` with some ``cancelled``,
   coming ones ``enrolled`` up to capacity, then ``waitlisted``, with ``requested`` and
-  ``rejected`` where approval is needed.
+  ``rejected`` where approval is needed;
+* attendance for every place holder in every session that has started (roll call, QR check-in,
+  Zoom/Teams reports with minutes), consistent with completion (80% of sessions attended for
+  ``completed``), and a certificate per completed enrolment: about 650,000 rows at scale 1.
 
-Rows go in through SQLAlchemy Core ``insert`` in batches (no ORM objects), everyone shares one
-precomputed password hash ("demo-password"), and the whole run is one transaction: either all of
-it is there or none of it. Every generated account's email ends in ``.rks-gov.example``; that is
+Rows go in through SQLAlchemy Core ``insert`` in batches (no ORM objects; attendance and
+certificates by ``COPY`` on PostgreSQL), everyone shares one precomputed password hash
+("demo-password"), and the whole run is one transaction: either all of it is there or none of it. Every generated account's email ends in ``.rks-gov.example``; that is
 the marker that makes a second run a no-op.
 
 Extension points: each table is filled by one ``generate_<table>`` step, called in order by
-``generate`` with a shared :class:`ScaleContext`. Attendance does not exist yet:
-:func:`generate_attendance` is where it goes (see its docstring for the target) — feed
-:func:`bulk_insert` a generator so that a million rows never sit in memory at once.
+``generate`` with a shared :class:`ScaleContext`. Feed :func:`bulk_insert` a generator so that
+hundreds of thousands of rows (attendance) never sit in memory at once.
 
 Dates are relative to the day of generation (so "upcoming" pages have data); everything else
 depends on the seed only. Session nonces are random on purpose: they guard logins. ``scale``
@@ -32,6 +34,7 @@ from __future__ import annotations
 import random
 import secrets
 import time as clock
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
@@ -41,6 +44,13 @@ import click
 from sqlalchemy import Table, func, insert, select
 
 from lga.access import MANAGER, TRAINEE, TRAINER
+from lga.attendance.certificates import ALPHABET as CODE_ALPHABET
+from lga.attendance.checkin import LATE_AFTER
+from lga.attendance.completion import required_sessions
+from lga.attendance.models import ATTENDED, Attendance, Certificate
+from lga.attendance.models import SOURCES as ATTENDANCE_SOURCES
+from lga.attendance.models import STATUSES as STATUSES_OF_ATTENDANCE
+from lga.attendance.online_import import DEFAULT_SHARE as ONLINE_PRESENT_SHARE
 from lga.accounts.models import InstitutionType, Municipality, User, UserRole
 from lga.accounts.passwords import hash_password
 from lga.accounts.reference import fold
@@ -49,7 +59,7 @@ from lga.catalogue.models import (
     workshop_trainer,
 )
 from lga.demo.services import DEMO_PASSWORD, KOSOVO
-from lga.enrolment.models import Enrolment
+from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
 from lga.i18n import localized
 
@@ -64,7 +74,8 @@ TARGETS = {
     "managers": 6,
     "workshops": 2_000,
     "enrolments": 200_000,
-    # Planned, for the issue that adds the table (see generate_attendance below).
+    # The issue's estimate. The rows follow from the enrolments and sessions above (one per place
+    # holder per started session): ~650,000 at scale 1; generate_attendance says so when it runs.
     "attendance": 1_000_000,
 }
 
@@ -258,6 +269,19 @@ REJECT_REASONS = (
 )
 WAITLIST_CLOSED = "Lista e pritjes u mbyll: nuk u lirua vend para fillimit të trajnimit."
 
+# --- attendance ------------------------------------------------------------------------------
+
+ONLINE_PLATFORM_WEIGHTS = {"zoom": 60, "teams": 40}   # one per online or hybrid workshop
+HYBRID_REMOTE_SHARE = 0.4      # of a hybrid workshop's people who follow online
+QR_SESSION_SHARE = 0.3         # in-room sessions where the trainer puts up the check-in QR code
+QR_SCAN_RATE = 0.85            # of those who came to such a session: the rest are in the roll call
+LATE_RATE = 0.06               # of those who came in person
+ATTENDANCE_MISS_RATE = 0.35    # a completer misses a session where the rule allows it (5-6 sessions)
+ENROLLED_ATTEND_RATE = 0.85    # sessions attended by someone whose workshop is still running
+MISSED_STATUS_WEIGHTS = {"excused": 40, "partial": 30, "absent": 30}
+CLI_IMPORT_SHARE = 0.2         # online reports imported with `flask lga import-attendance` (no recorder)
+LATE_AFTER_SECONDS = int(LATE_AFTER.total_seconds())
+
 
 @dataclass
 class ScaleContext:
@@ -283,6 +307,8 @@ class ScaleContext:
     workshops: list[dict] = field(default_factory=list)
     # workshop id -> its session ids in time order
     sessions: dict[int, list[int]] = field(default_factory=dict)
+    # session id -> (starts_at, ends_at, trainer_id), for attendance
+    session_times: dict[int, tuple[datetime, datetime, int | None]] = field(default_factory=dict)
     # workshop id -> ids of the people who hold a place (completed or enrolled), for attendance
     participants: dict[int, list[int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -297,19 +323,27 @@ def batched(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]
 
 
 def bulk_insert(table: Table, rows: Iterable[dict], *, echo: Echo | None = None, label: str = "",
-                total: int | None = None, returning_id: bool = False) -> list[int]:
+                total: int | None = None, returning_id: bool = False, copy: bool = False) -> list[int]:
     """Insert ``rows`` (a list or a generator of dicts with the same keys) in batches.
 
     With ``returning_id`` the new primary keys come back in the order of ``rows`` (RETURNING,
     which SQLite >= 3.35 and PostgreSQL both have); otherwise nothing is kept, so a generator
-    of a million rows stays light.
+    of a million rows stays light. ``copy``: on PostgreSQL, ``COPY`` instead of INSERT (see
+    :func:`_copy_rows`; the rows must then give every column that has a Python-side default).
     """
     ids: list[int] = []
     done = 0
     stmt = insert(table)
     if returning_id:
         stmt = stmt.returning(table.c.id, sort_by_parameter_order=True)
+    copy = copy and not returning_id and db.session.get_bind().dialect.name == "postgresql"
     for batch in batched(rows):
+        if copy:
+            _copy_rows(table, batch)
+            done += len(batch)
+            if echo and label:
+                echo(f"  {label}: {done:,}" + (f" / {total:,}" if total else ""))
+            continue
         result = db.session.execute(stmt, batch)
         if returning_id:
             ids.extend(result.scalars().all())
@@ -317,6 +351,24 @@ def bulk_insert(table: Table, rows: Iterable[dict], *, echo: Echo | None = None,
         if echo and label:
             echo(f"  {label}: {done:,}" + (f" / {total:,}" if total else ""))
     return ids
+
+
+def _copy_rows(table: Table, batch: list[dict]) -> None:
+    """PostgreSQL: ``COPY ... FROM STDIN`` on the session's connection (same transaction).
+
+    psycopg sends an executemany as one pipelined INSERT per row; COPY is several times faster
+    for hundreds of thousands of rows. The values are plain (ints, text, booleans, aware UTC
+    datetimes), so skipping SQLAlchemy's bind processing writes exactly what INSERT would.
+    """
+    columns = list(batch[0])
+    defaulted = [c.name for c in table.c if c.default is not None and c.name not in columns]
+    if defaulted:  # COPY would leave them empty where INSERT fills them in
+        raise ValueError(f"{table.name}: give {', '.join(defaulted)} in the rows to COPY them")
+    driver = db.session.connection().connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in batch:
+            copy.write_row([row[c] for c in columns])
 
 
 def weighted(rng: random.Random, weights: dict) -> Callable[[], object]:
@@ -553,8 +605,8 @@ def _session_rows(ctx: ScaleContext, order: list[int]) -> Iterator[dict]:
     rng = ctx.rng
     pick_format = weighted(rng, FORMAT_WEIGHTS)
     for workshop in ctx.workshops:
-        n = rng.randint(3, 6)
         days = workshop["days"]
+        n = sum(rng.randint(3, 5) for _ in range(days))  # a workshop day holds 3-5 sessions
         plan = workshop["module"]["plan"]
         per_day: dict[int, int] = {}
         for k in range(n):
@@ -588,13 +640,21 @@ def _session_rows(ctx: ScaleContext, order: list[int]) -> Iterator[dict]:
 
 
 def generate_sessions(ctx: ScaleContext) -> None:
-    """workshop_session: 3-6 per workshop over its days, formats from the module's plan."""
+    """workshop_session: 3-5 a day over the workshop's days, formats from the module's plan."""
     order: list[int] = []
-    ids = bulk_insert(WorkshopSession.__table__, _session_rows(ctx, order), echo=ctx.echo,
+    times: list[tuple[datetime, datetime, int | None]] = []
+
+    def noted(rows: Iterator[dict]) -> Iterator[dict]:
+        for row in rows:
+            times.append((row["starts_at"], row["ends_at"], row["trainer_id"]))
+            yield row
+
+    ids = bulk_insert(WorkshopSession.__table__, noted(_session_rows(ctx, order)), echo=ctx.echo,
                       label="sessions", returning_id=True)
     sessions: dict[int, list[int]] = {}
-    for workshop_id, session_id in zip(order, ids):
+    for workshop_id, session_id, when in zip(order, ids, times):
         sessions.setdefault(workshop_id, []).append(session_id)
+        ctx.session_times[session_id] = when
     ctx.sessions = sessions
     ctx.counts["sessions"] = len(ids)
 
@@ -775,18 +835,212 @@ def generate_enrolments(ctx: ScaleContext) -> None:
         ctx.counts[f"  {status}"] = statuses.get(status, 0)
 
 
-def generate_attendance(ctx: ScaleContext) -> None:
-    """Extension point, not implemented: the attendance table does not exist yet, so this step
-    writes nothing (and reports no count).
+class _DefaultRules:
+    """A workshop without its own completion rule (every generated one): the platform's default."""
 
-    For the attendance issue: about TARGETS["attendance"] (1,000,000) rows, one per place holder
-    (``ctx.participants``: workshop id -> the people with a completed or enrolled enrolment) per
-    session of a workshop that has taken place (``ctx.sessions``), with statuses
-    present/late/partial/excused/absent and sources roll call / QR check-in / Zoom-Teams report.
-    Stream them through :func:`bulk_insert` from a generator (never a list of a million dicts)
-    and add the count to ``ctx.counts``.
+    completion_share = None
+
+
+def _required(total: int) -> int:
+    return required_sessions(_DefaultRules, total)  # type: ignore[arg-type]
+
+
+def _recorded(at: datetime, now: datetime) -> datetime:
+    """Nothing is recorded after "now" (a session that started this morning, an import not made yet)."""
+    return min(at, now)
+
+
+def _attended_plan(rng: random.Random, completed: bool, past: int, needed: int) -> list[bool]:
+    """Which of a person's past sessions they attended (present or late), in time order.
+
+    Completed: at least ``needed`` (the completion rule), a miss or two only where the rule allows.
+    Enrolled: most sessions, but never ``needed`` of them (else completion would have made the
+    enrolment completed): so someone still "enrolled" after the last session fell short.
     """
-    return None
+    if completed:
+        misses = 0
+        while misses < past - needed and rng.random() < ATTENDANCE_MISS_RATE:
+            misses += 1
+        attended = [True] * past
+        for k in rng.sample(range(past), misses):
+            attended[k] = False
+        return attended
+    attended = [rng.random() < ENROLLED_ATTEND_RATE for _ in range(past)]
+    excess = sum(attended) - (needed - 1)
+    if excess > 0:
+        for k in rng.sample([k for k, a in enumerate(attended) if a], excess):
+            attended[k] = False
+    return attended
+
+
+def _online_minutes(rng: random.Random, status: str, length: int) -> int:
+    """Minutes online inside the session (as the import clips them): present from the import's
+    share of the session (75% by default), partial below it."""
+    floor = -(-ONLINE_PRESENT_SHARE * length // 100)
+    if status == "present":
+        return length - int(rng.random() ** 3 * (length - floor))  # most stay to the end
+    return rng.randint(min(5, floor - 1), floor - 1)
+
+
+def _attendance_rows(ctx: ScaleContext, places: dict[tuple[int, int], tuple[int, str]],
+                     issued: list[tuple[int, datetime]], statuses: Counter, sources: Counter) -> Iterator[dict]:
+    """One row per place holder per started session, workshop by workshop, session by session.
+
+    How a session is recorded follows the app: the trainer's roll call (everyone present, then the
+    exceptions) a few minutes in; QR self check-in in some in-room sessions (source "qr",
+    ``checked_in_at`` the scan, ``recorded_by`` the person, as lga.attendance.checkin does); a
+    Zoom or Teams report imported after the end for the people who followed online (minutes
+    clipped to the session, present from 75%, else partial; imported by a trainer on the web or
+    with ``flask lga import-attendance``, which records no one). Excused and absent people online
+    are marked in the roll call. Appends (enrolment id, issued_at) of each completed enrolment to
+    ``issued``: the certificate comes with the record that met the rule.
+    """
+    rng = ctx.rng
+    now = ctx.now
+    pick_platform = weighted(rng, ONLINE_PLATFORM_WEIGHTS)
+    pick_missed = weighted(rng, MISSED_STATUS_WEIGHTS)
+    for plan in ctx.workshops:
+        sessions = [(sid, *ctx.session_times[sid]) for sid in ctx.sessions.get(plan["id"], [])]
+        past = [s for s in sessions if s[1] <= now]
+        holders = ctx.participants.get(plan["id"], [])
+        if not past or not holders:
+            continue
+        needed = _required(len(sessions))
+        mode = plan["mode"]
+        platform = pick_platform() if mode != "in_person" else None
+        trainers = plan["trainers"]
+        recording = []  # per session: how and when it was recorded
+        for session_id, starts, ends, trainer in past:
+            recorder = trainer if trainer is not None else (rng.choice(trainers) if trainers else None)
+            recording.append({
+                "id": session_id, "starts": starts, "ends": ends, "recorder": recorder,
+                "length": max(1, int((ends - starts).total_seconds() // 60)),
+                "qr": mode != "virtual" and rng.random() < QR_SESSION_SHARE,
+                "roll_call_at": starts + timedelta(minutes=rng.randint(3, 20), seconds=rng.randrange(60)),
+                "import_at": ends + timedelta(minutes=rng.randint(10, 36 * 60), seconds=rng.randrange(60)),
+                "import_by": None if rng.random() < CLI_IMPORT_SHARE else recorder,
+                "over": ends <= now,
+            })
+        per_person: list[list[dict]] = []
+        for person in holders:
+            enrolment_id, enrolment_status = places[(plan["id"], person)]
+            completed = enrolment_status == "completed"
+            remote = mode == "virtual" or (mode == "hybrid" and rng.random() < HYBRID_REMOTE_SHARE)
+            attended = _attended_plan(rng, completed, len(past), needed)
+            rows = []
+            for session, came in zip(recording, attended):
+                starts = session["starts"]
+                if came:
+                    status = "late" if not remote and rng.random() < LATE_RATE else "present"
+                else:
+                    status = pick_missed()
+                source, minutes, checked_in, recorded_by = "roll_call", None, None, session["recorder"]
+                updated = session["roll_call_at"]
+                if remote and session["over"] and status in ("present", "partial"):
+                    source, recorded_by, updated = platform, session["import_by"], session["import_at"]
+                    minutes = _online_minutes(rng, status, session["length"])
+                elif status in ("present", "late") and not remote and session["qr"] and rng.random() < QR_SCAN_RATE:
+                    source, recorded_by = "qr", person
+                    if status == "present":  # from the screen going up to LATE_AFTER past the start
+                        checked_in = starts + timedelta(seconds=rng.randint(-600, LATE_AFTER_SECONDS - 1))
+                    else:
+                        checked_in = starts + timedelta(seconds=rng.randint(LATE_AFTER_SECONDS, 3600))
+                    updated = checked_in
+                elif status in ("present", "late", "partial"):
+                    # Marked present in the roll call (check-in time kept), then corrected.
+                    checked_in = session["roll_call_at"]
+                    if status == "late":
+                        updated = checked_in + timedelta(minutes=rng.randint(10, 45))
+                    elif status == "partial":
+                        updated = min(session["ends"], checked_in + timedelta(minutes=rng.randint(30, 240)))
+                elif status == "excused" and rng.random() < 0.6:  # called in before the session
+                    updated = starts - timedelta(minutes=rng.randint(30, 3 * 24 * 60))
+                rows.append({
+                    "session_id": session["id"],
+                    "user_id": person,
+                    "status": status,
+                    "source": source,
+                    "minutes_online": minutes,
+                    "checked_in_at": _recorded(checked_in, now) if checked_in else None,
+                    "note": None,
+                    "checkin_ticket": None,
+                    "recorded_by_id": recorded_by,
+                    "updated_at": _recorded(updated, now),
+                })
+            if completed:
+                # Issued by the write that met the rule: the needed-th attended record, in time order.
+                times = sorted(row["updated_at"] for row in rows if row["status"] in ATTENDED)
+                issued.append((enrolment_id, times[needed - 1] if len(times) >= needed else times[-1]))
+            per_person.append(rows)
+        for k in range(len(recording)):
+            for rows in per_person:
+                row = rows[k]
+                statuses[row["status"]] += 1
+                sources[row["source"]] += 1
+                yield row
+
+
+def _certificate_rows(ctx: ScaleContext, issued: list[tuple[int, datetime]]) -> Iterator[dict]:
+    """A certificate per completed enrolment, with codes like the app's (12 characters of
+    ``certificates.ALPHABET`` as XXXX-XXXX-XXXX) drawn from the seed, unique."""
+    rng = ctx.rng
+    taken = set(db.session.scalars(select(Certificate.code)))
+    for enrolment_id, issued_at in issued:
+        while True:
+            bits = rng.getrandbits(60)
+            raw = "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
+            code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+            if code not in taken:
+                break
+        taken.add(code)
+        yield {"code": code, "enrolment_id": enrolment_id, "issued_at": issued_at}
+
+
+def generate_attendance(ctx: ScaleContext) -> None:
+    """attendance + certificate: one row per place holder (``ctx.participants``: workshop id ->
+    the people with a completed or enrolled enrolment) per session of theirs that has started
+    (``ctx.sessions``, ``ctx.session_times``), and a certificate per completed enrolment.
+
+    Consistent with the enrolments and the completion rule (lga.attendance.completion, 80% of
+    the sessions present or late): "completed" people attended at least that share, the odd
+    miss only where the rule leaves room; "enrolled" people with sessions behind them never
+    reached it. In person: the roll call, with QR check-in in some sessions and a few late;
+    online (virtual, and the remote part of a hybrid workshop): a Zoom or Teams report per
+    session (one platform per workshop) with minutes; missed sessions excused, partly attended
+    or absent. Rows stream from a generator through :func:`bulk_insert`.
+
+    About TARGETS["attendance"] (1,000,000) rows at scale 1: they follow from the data before them
+    (~150,000 place holders x their started sessions, 3-5 a workshop day). The count, and any
+    shortfall against the target, are echoed.
+    """
+    now = ctx.now
+    started = [plan["id"] for plan in ctx.workshops
+               if any(ctx.session_times[sid][0] <= now for sid in ctx.sessions.get(plan["id"], []))]
+    places: dict[tuple[int, int], tuple[int, str]] = {}
+    for chunk in (started[i:i + 1000] for i in range(0, len(started), 1000)):
+        for enrolment_id, workshop_id, user_id, status in db.session.execute(
+                select(Enrolment.id, Enrolment.workshop_id, Enrolment.user_id, Enrolment.status)
+                .where(Enrolment.workshop_id.in_(chunk), Enrolment.status.in_(HOLDS_PLACE))):
+            places[(workshop_id, user_id)] = (enrolment_id, status)
+    expected = sum(len(ctx.participants.get(w, ())) * sum(
+        1 for sid in ctx.sessions.get(w, []) if ctx.session_times[sid][0] <= now) for w in started)
+    issued: list[tuple[int, datetime]] = []
+    statuses: Counter = Counter()
+    sources: Counter = Counter()
+    bulk_insert(Attendance.__table__, _attendance_rows(ctx, places, issued, statuses, sources),
+                echo=ctx.echo, label="attendance", total=expected, copy=True)
+    ctx.counts["attendance"] = sum(statuses.values())
+    for status in STATUSES_OF_ATTENDANCE:
+        ctx.counts[f"  {status}"] = statuses.get(status, 0)
+    for source in ATTENDANCE_SOURCES:
+        ctx.counts[f"  by {source}"] = sources.get(source, 0)
+    bulk_insert(Certificate.__table__, _certificate_rows(ctx, issued), echo=ctx.echo, label="certificates",
+                total=len(issued), copy=True)
+    ctx.counts["certificates"] = len(issued)
+    target = ctx.targets["attendance"]
+    if abs(ctx.counts["attendance"] - target) > target * 0.1:
+        ctx.echo(f"  attendance: {ctx.counts['attendance']:,} rows, not the {target:,} planned: that is what "
+                 "the place holders and their started sessions add up to.")
 
 
 STEPS: tuple[Callable[[ScaleContext], None], ...] = (
@@ -868,6 +1122,8 @@ def generate(seed: int, echo: Echo = print, today: date | None = None, scale: fl
         "workshops in total": db.session.scalar(select(func.count()).select_from(Workshop)),
         "sessions in total": db.session.scalar(select(func.count()).select_from(WorkshopSession)),
         "enrolments in total": db.session.scalar(select(func.count()).select_from(Enrolment)),
+        "attendance in total": db.session.scalar(select(func.count()).select_from(Attendance)),
+        "certificates in total": db.session.scalar(select(func.count()).select_from(Certificate)),
     }
     for name, count in totals.items():
         echo(f"  {name:<20} {count:>9,}")

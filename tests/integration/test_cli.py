@@ -1,11 +1,13 @@
 """The ``flask lga`` chores: create-admin, seed-reference and demo (small and at scale)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
 
 from lga.accounts.models import Municipality, User
+from lga.attendance.models import Attendance, Certificate
 from lga.catalogue.models import Programme, Workshop
 from lga.enrolment.models import Enrolment
 
@@ -112,7 +114,7 @@ def test_scale_generator_at_two_percent(runner, db):
     """The large demo data at 2%: places within capacity, one row per person and workshop,
     waitlists only where full, nobody asking after the start; a second run adds nothing.
     The date is pinned so that seed 5 gives coming workshops with waitlists."""
-    from lga.demo.scale import generate
+    from lga.demo.scale import generate, local_to_utc
 
     assert runner.invoke(args=["lga", "load-modules"]).exit_code == 0
     today = date(2026, 3, 16)
@@ -144,7 +146,90 @@ def test_scale_generator_at_two_percent(runner, db):
         .join(Workshop, Workshop.id == Enrolment.workshop_id)).all()
     assert all(requested.date() < start for requested, start in asked)
 
-    tables = (User, Workshop, Enrolment)
+    _check_scale_attendance(db, counts, local_to_utc(today, 12 * 60))
+
+    tables = (User, Workshop, Enrolment, Attendance, Certificate)
     before = [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
     assert generate(seed=5, echo=lambda line: None, today=today, scale=0.02) == {}
     assert [db.session.scalar(select(func.count()).select_from(t)) for t in tables] == before
+
+
+def _check_scale_attendance(db, counts, now):
+    """The generated attendance: one row per place holder per started session and none for the
+    sessions to come; sources, minutes and recorders as the app writes them; completion as the
+    app's rule computes it; one certificate per completed enrolment."""
+    from lga.attendance import completion
+    from lga.attendance.certificates import ALPHABET
+    from lga.attendance.online_import import DEFAULT_SHARE
+    from lga.catalogue.models import WorkshopSession, workshop_trainer
+    from lga.enrolment.models import HOLDS_PLACE
+
+    total = db.session.scalar(select(func.count()).select_from(Attendance))
+    assert total > 0 and counts["attendance"] == total
+    # Nobody outside the workshop's place holders, and nothing for sessions that have not started.
+    outsiders = db.session.scalar(
+        select(func.count()).select_from(Attendance)
+        .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
+        .outerjoin(Enrolment, (Enrolment.workshop_id == WorkshopSession.workshop_id)
+                   & (Enrolment.user_id == Attendance.user_id) & Enrolment.status.in_(HOLDS_PLACE))
+        .where(Enrolment.id.is_(None)))
+    assert outsiders == 0
+    sessions = db.session.execute(select(WorkshopSession.id, WorkshopSession.workshop_id, WorkshopSession.starts_at,
+                                         WorkshopSession.ends_at)).all()
+    started = {s.id: s for s in sessions if s.starts_at <= now}
+    assert len(started) < len(sessions)  # the date gives sessions to come
+    per_session = dict(db.session.execute(
+        select(Attendance.session_id, func.count()).group_by(Attendance.session_id)).tuples().all())
+    assert set(per_session) <= set(started)
+    holders = dict(db.session.execute(
+        select(Enrolment.workshop_id, func.count()).where(Enrolment.status.in_(HOLDS_PLACE))
+        .group_by(Enrolment.workshop_id)).tuples().all())
+    # Everyone holding a place has a row for every started session.
+    assert all(per_session.get(s.id, 0) == holders.get(s.workshop_id, 0) for s in started.values())
+
+    modes = dict(db.session.execute(select(Workshop.id, Workshop.mode)).tuples().all())
+    trainers = set(db.session.execute(select(workshop_trainer.c.workshop_id, workshop_trainer.c.user_id)).tuples())
+    rows = db.session.execute(select(Attendance.session_id, Attendance.user_id, Attendance.status, Attendance.source,
+                                     Attendance.minutes_online, Attendance.checked_in_at, Attendance.recorded_by_id,
+                                     Attendance.updated_at, Attendance.checkin_ticket)).all()
+    for row in rows:
+        session = started[row.session_id]
+        length = int((session.ends_at - session.starts_at).total_seconds() // 60)
+        online = row.source in ("zoom", "teams")
+        assert (row.minutes_online is not None) == online, row
+        if online:
+            assert modes[session.workshop_id] in ("virtual", "hybrid"), row
+            assert 0 <= row.minutes_online <= length and row.updated_at >= session.ends_at, row
+            assert row.status == ("present" if row.minutes_online * 100 >= DEFAULT_SHARE * length else "partial"), row
+        if row.source == "qr":
+            assert modes[session.workshop_id] != "virtual" and row.status in ("present", "late"), row
+            assert abs(row.checked_in_at - session.starts_at).total_seconds() <= 3600, row
+        assert row.recorded_by_id is None or (session.workshop_id, row.recorded_by_id) in trainers or (
+            row.source == "qr" and row.recorded_by_id == row.user_id), row
+        assert row.updated_at <= now and row.checkin_ticket is None
+    mix = {}
+    for row in rows:
+        mix[row.status] = mix.get(row.status, 0) + 1
+        mix[row.source] = mix.get(row.source, 0) + 1
+    assert mix["present"] > total * 0.8 and mix["late"] and mix["excused"] and mix["absent"] and mix["partial"], mix
+    assert mix["roll_call"] and mix["qr"] and mix.get("zoom", 0) + mix.get("teams", 0) > 0, mix
+
+    # Completion as the app computes it: nothing to change, whoever completed met the rule.
+    checked = 0
+    started_workshops = {s.workshop_id for s in started.values()}
+    for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(started_workshops))):
+        needed = completion.required_sessions(workshop, sum(1 for s in sessions if s.workshop_id == workshop.id))
+        attended = completion.attended_counts(workshop.id)
+        for user_id, status in db.session.execute(select(Enrolment.user_id, Enrolment.status).where(
+                Enrolment.workshop_id == workshop.id, Enrolment.status.in_(HOLDS_PLACE))).tuples():
+            assert (attended.get(user_id, 0) >= needed) == (status == "completed"), (workshop.id, user_id)
+            checked += status == "completed"
+        assert completion.recompute(workshop.id) == 0
+    completed = db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.status == "completed"))
+    assert checked == completed > 0
+
+    certificates = db.session.execute(select(Certificate.code, Certificate.issued_at, Enrolment.status)
+                                      .join(Enrolment, Enrolment.id == Certificate.enrolment_id)).all()
+    assert counts["certificates"] == len(certificates) == completed
+    assert all(status == "completed" and issued <= now for _code, issued, status in certificates)
+    assert all(re.fullmatch(rf"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}", c) for c, _i, _s in certificates)
