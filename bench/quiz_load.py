@@ -207,6 +207,11 @@ async def run_load(base: str, trainees: int, workshop: int, quiz: int, concurren
                 trainee.errors.append(f"taking: {exc!r}")
 
     try:
+        # The baseline of this run: /health from as many clients as will submit, all at once.
+        started = time.perf_counter()
+        checks = await asyncio.gather(*(c.get("/health") for c in clients), return_exceptions=True)
+        health_rps = len(clients) / (time.perf_counter() - started)
+        health_errors = sum(1 for r in checks if isinstance(r, Exception) or r.status_code != 200)
         started = time.perf_counter()
         await asyncio.gather(*(prepared(t) for t in people))
         taking = time.perf_counter() - started
@@ -229,6 +234,8 @@ async def run_load(base: str, trainees: int, workshop: int, quiz: int, concurren
     return {"trainees": trainees, "ready_to_submit": len(ready), "errors": len(errors), "error_samples": errors[:10],
             "taking_seconds": round(taking, 2), "submit_wall_seconds": round(wall, 2),
             "submissions_per_second": round(len(timings) / wall, 1) if wall else None,
+            "health_per_second_same_burst": round(health_rps, 1), "health_errors": health_errors,
+            "submit_throughput_vs_health": round(len(timings) / wall / health_rps, 3) if wall else None,
             "submit_p50_ms": round(1000 * percentile(timings, 0.5), 1) if timings else None,
             "submit_p95_ms": round(1000 * percentile(timings, 0.95), 1) if timings else None,
             "submit_max_ms": round(1000 * timings[-1], 1) if timings else None}
@@ -277,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / f"quiz-{stamp}.json"
     out.write_text(json.dumps(result, indent=2))
     for key, value in result.items():
-        print(f"  {key:<24} {value}")
+        print(f"  {key:<30} {value}")
     ok = result["errors"] == 0 and result["finished"] == result["grades"] == args.trainees and not result["in_progress"]
     print("OK: every submission graded, no errors." if ok else "FAILED: see errors above.")
     return 0 if ok else 1
