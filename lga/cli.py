@@ -17,8 +17,9 @@ lga_cli = AppGroup("lga", help="LGA platform commands.")
 def seed_reference_data() -> int:
     from lga.accounts import reference as account_reference
     from lga.catalogue import reference as catalogue_reference
+    from lga.evaluation import reference as evaluation_reference
 
-    return account_reference.seed() + catalogue_reference.seed()
+    return account_reference.seed() + catalogue_reference.seed() + evaluation_reference.seed()
 
 
 @lga_cli.command("seed-reference")

@@ -3,7 +3,7 @@ the rules change.
 
 The rule: a share of the workshop's sessions attended (present or late; 80% unless the workshop
 says otherwise) and, where the workshop has a post-test (its own or its module's), a passing
-grade in it. The evaluation joins the rule when evaluations exist (issue 6). Completion is the enrolment's status: "completed" when the rule holds,
+grade in it; where the workshop asks for it, the participant's evaluation submitted. Completion is the enrolment's status: "completed" when the rule holds,
 back to "enrolled" when a correction means it no longer does.
 """
 from __future__ import annotations
@@ -56,11 +56,14 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
         stmt = stmt.where(Enrolment.user_id.in_(user_ids))
     post_test = post_tests([workshop]).get(workshop_id)
     passed = passed_post_test({workshop_id: post_test}, user_ids) if post_test else set()
+    evaluated = _evaluated([workshop_id], user_ids) if workshop.evaluation_required else set()
     changed = 0
     for enrolment in db.session.scalars(stmt):
         done = total > 0 and attended.get(enrolment.user_id, 0) >= needed
         if post_test is not None:
             done = done and (workshop_id, enrolment.user_id) in passed
+        if workshop.evaluation_required:
+            done = done and (workshop_id, enrolment.user_id) in evaluated
         status = "completed" if done else "enrolled"
         if enrolment.status != status:
             record("enrolment.completion", enrolment, actor=actor, changes={
@@ -70,6 +73,12 @@ def recompute(workshop_id: int, user_ids: list[int] | None = None, *, actor=None
             certificates.completion_changed(enrolment, actor=actor)
             changed += 1
     return changed
+
+
+def _evaluated(workshop_ids: list[int], user_ids: list[int] | None) -> set[tuple[int, int]]:
+    from lga.evaluation.services import submitted
+
+    return submitted(workshop_ids, user_ids)
 
 
 def post_tests(workshops) -> dict[int, int]:
@@ -120,6 +129,8 @@ class Progress:
     certificate: Certificate | None = None
     post_test: bool = False  # the workshop has a post-test that counts
     post_test_passed: bool = False
+    evaluation: bool = False  # the workshop's rule needs the evaluation
+    evaluated: bool = False
 
     @property
     def attendance_met(self) -> bool:
@@ -127,7 +138,8 @@ class Progress:
 
     @property
     def complete(self) -> bool:
-        return self.attendance_met and (self.post_test_passed or not self.post_test)
+        return (self.attendance_met and (self.post_test_passed or not self.post_test)
+                and (self.evaluated or not self.evaluation))
 
     @property
     def still_possible(self) -> bool:
@@ -136,7 +148,7 @@ class Progress:
 
 
 def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
-    """{(workshop id, user id): Progress} for the given pairs, in five queries however many."""
+    """{(workshop id, user id): Progress} for the given pairs, in at most six queries however many."""
     if not pairs:
         return {}
     from lga.db_types import utcnow
@@ -146,11 +158,13 @@ def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
     now = utcnow()
     rows = db.session.execute(
         select(Workshop.id, Workshop.module_id, Workshop.start_date, Workshop.completion_share,
+               Workshop.evaluation_required,
                func.count(WorkshopSession.id).label("total"),
                func.sum(case((WorkshopSession.starts_at <= now, 1), else_=0)).label("held"))
         .outerjoin(WorkshopSession, WorkshopSession.workshop_id == Workshop.id)
         .where(Workshop.id.in_(workshop_ids))
-        .group_by(Workshop.id, Workshop.module_id, Workshop.start_date, Workshop.completion_share)).all()
+        .group_by(Workshop.id, Workshop.module_id, Workshop.start_date, Workshop.completion_share,
+                  Workshop.evaluation_required)).all()
     rules = {row.id: (row.completion_share, row.total, row.held or 0) for row in rows}
     attended = {(row.workshop_id, row.user_id): row.n for row in db.session.execute(
         select(WorkshopSession.workshop_id, Attendance.user_id, func.count().label("n"))
@@ -166,13 +180,16 @@ def progress(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
         .where(Enrolment.workshop_id.in_(workshop_ids), Enrolment.user_id.in_(user_ids)))}
     tests = post_tests(rows)
     passed = passed_post_test(tests, user_ids) if tests else set()
+    asking = [row.id for row in rows if row.evaluation_required]
+    evaluated = _evaluated(asking, user_ids) if asking else set()
     result = {}
     for workshop_id, user_id in pairs:
         share, total, held = rules.get(workshop_id, (None, 0, 0))
         result[(workshop_id, user_id)] = Progress(
             attended=attended.get((workshop_id, user_id), 0), total=total, needed=_needed(share, total),
             held=held, certificate=certificates.get((workshop_id, user_id)),
-            post_test=workshop_id in tests, post_test_passed=(workshop_id, user_id) in passed)
+            post_test=workshop_id in tests, post_test_passed=(workshop_id, user_id) in passed,
+            evaluation=workshop_id in asking, evaluated=(workshop_id, user_id) in evaluated)
     return result
 
 

@@ -66,6 +66,7 @@ class WorkshopForm(FlaskForm):
     completion_share = IntegerField(_l("Sessions to attend to complete the workshop (%)"), validators=[
         Optional(), NumberRange(min=1, max=100, message=_l("Enter a number between %(min)s and %(max)s."))],
         description=_l("Present or late counts as attended. Empty: 80%."))
+    evaluation_required = BooleanField(_l("Completing the workshop also needs the participant's evaluation"))
     status = SelectField(_l("Status"))
     notify = BooleanField(_l("Email the people enrolled if the dates or the place change"), default=True)
     submit = SubmitField(_l("Save workshop"))
@@ -136,7 +137,7 @@ def workshop_values(form: WorkshopForm) -> dict:
     values = {name: form[name].data for name in (
         "module_id", "programme_id", "title", "description", "language", "mode", "start_date", "end_date",
         "venue", "municipality_id", "meeting_url", "capacity", "requires_approval", "status", "online_share",
-        "completion_share")}
+        "completion_share", "evaluation_required")}
     for name in ("enrol_opens_at", "enrol_closes_at", "cancel_until"):
         values[name] = local_to_utc(form[name].data)
     for name in ("description", "venue", "meeting_url"):

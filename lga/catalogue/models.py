@@ -209,6 +209,8 @@ class Workshop(db.Model):
     online_share: Mapped[Optional[int]] = mapped_column(Integer)
     # Completion rule: percent of the sessions attended (present or late); empty: the platform's 80%.
     completion_share: Mapped[Optional[int]] = mapped_column(Integer)
+    # Completion rule: the participant's evaluation must be submitted too.
+    evaluation_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # iCalendar SEQUENCE: grows with every change calendars must pick up.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -28,7 +28,7 @@ from lga.extensions import db
 WORKSHOP_FIELDS = (
     "module_id", "programme_id", "title", "description", "language", "mode", "start_date", "end_date",
     "venue", "municipality_id", "meeting_url", "capacity", "status", "enrol_opens_at", "enrol_closes_at",
-    "requires_approval", "cancel_until", "online_share", "completion_share",
+    "requires_approval", "cancel_until", "online_share", "completion_share", "evaluation_required",
 )
 SESSION_FIELDS = ("title", "format", "starts_at", "ends_at", "room", "meeting_url", "trainer_id")
 # Changes that calendars must pick up (everything else is internal).
@@ -257,7 +257,7 @@ def update_workshop(workshop: Workshop, values: dict, *, trainers: list[User], t
     if workshop.capacity > old_capacity:
         db.session.flush()
         capacity_raised.send(workshop, actor=actor)
-    if "completion_share" in changes:
+    if {"completion_share", "evaluation_required"} & set(changes):
         db.session.flush()
         completion_rules_changed.send(workshop, actor=actor)
     return changes

@@ -51,6 +51,8 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.attempt": {"attempt_id": objects["attempt"]},
         "quizzes.summary": {"attempt_id": objects["attempt"]},
         "quizzes.review": {"attempt_id": objects["attempt"]},
+        "evaluation.form": {"workshop_id": objects["workshop"].id},
+        "evaluation.results": {"workshop_id": objects["workshop"].id},
         "quizzes.quiz_new": {"workshop_id": objects["workshop"].id},
         "quizzes.quiz_edit": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
         "quizzes.results": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
@@ -124,14 +126,17 @@ def objects(factory, db):
 # sample certificate belongs to another person: only its workshop's staff and managers may have it).
 OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"},
                 "quizzes.workshop_quizzes": {"trainer", "manager", "admin"},
-                "quizzes.quiz_page": {"trainer", "manager", "admin"}}
+                "quizzes.quiz_page": {"trainer", "manager", "admin"},
+                "evaluation.form": {"trainer", "manager", "admin"}}
 # Someone else's quiz attempt is as unknown as a made-up number (404); only its owner takes it, and
 # the workshop's staff review it.
 UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
                   "quizzes.review": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
-REDIRECTS = {"catalogue.calendar_month_now", "quizzes.quiz_edit"}  # the sample quiz is a module's: sent to its page
+# (The sample quiz is a module's: its edit page sends to the quiz; staff are sent from the
+# evaluation form to its results.)
+REDIRECTS = {"catalogue.calendar_month_now", "quizzes.quiz_edit", "evaluation.form"}
 
 
 def test_every_endpoint_declares_access(app):

@@ -1,0 +1,6 @@
+"""Evaluations: participants rate a workshop (Likert items and comments) once each, anonymously."""
+from flask import Blueprint
+
+bp = Blueprint("evaluation", __name__)
+
+from lga.evaluation import views  # noqa: E402,F401
