@@ -47,8 +47,14 @@ def window(quiz: Quiz, workshop: Workshop) -> Window:
     """When a quiz can be taken in a workshop: its own dates, else by its kind around the
     workshop's sessions (a pre-test until the first session ends, a post-test from the start of
     the last session until two weeks after it)."""
-    if quiz.opens_at or quiz.closes_at:
+    if quiz.opens_at and quiz.closes_at:
         return Window(quiz.opens_at, quiz.closes_at)
+    derived = _derived_window(quiz, workshop)
+    # A date left empty follows the workshop; one that is set wins.
+    return Window(quiz.opens_at or derived.opens, quiz.closes_at or derived.closes)
+
+
+def _derived_window(quiz: Quiz, workshop: Workshop) -> Window:
     first, last = db.session.execute(
         select(func.min(WorkshopSession.starts_at), func.max(WorkshopSession.starts_at))
         .where(WorkshopSession.workshop_id == workshop.id)).one()
@@ -104,7 +110,7 @@ def _layout(quiz: Quiz, slots: list[QuizQuestion], questions: dict[int, Question
     order = [s.question_id for s in slots]
     if quiz.shuffle_questions:
         rng.shuffle(order)
-    choices = {}
+    choices, tokens = {}, {}
     for question_id in order:
         question = questions[question_id]
         if question.qtype in ("single", "multi"):
@@ -116,7 +122,21 @@ def _layout(quiz: Quiz, slots: list[QuizQuestion], questions: dict[int, Question
         if quiz.shuffle_choices or question.qtype == "matching":  # matching is always mixed
             rng.shuffle(ids)
         choices[str(question_id)] = ids
-    return {"questions": order, "choices": choices}
+        # Pages show random tokens, not the key's ids: those follow the file's order (the right
+        # answer often first) and, in matching, pair each item with its answer.
+        drawn: dict[str, int] = {}
+        while len(drawn) < len(ids):
+            drawn[secrets.token_hex(4)] = ids[len(drawn)]
+        tokens[str(question_id)] = drawn
+    return {"questions": order, "choices": choices, "tokens": tokens}
+
+
+def token_maps(layout: dict, question_id: int) -> tuple[dict[str, int], dict[int, str]]:
+    """(token -> option id, option id -> token) of a question in an attempt."""
+    to_id = {token: int(option) for token, option in layout.get("tokens", {}).get(str(question_id), {}).items()}
+    if not to_id:  # an attempt laid out before tokens: the ids themselves
+        to_id = {str(option): option for option in layout.get("choices", {}).get(str(question_id), [])}
+    return to_id, {option: token for token, option in to_id.items()}
 
 
 def start(quiz: Quiz, workshop: Workshop, user, *, now: datetime | None = None) -> Attempt:
@@ -209,6 +229,14 @@ def save(attempt: Attempt, responses: dict[int, dict | None], *, page: int | Non
     stored: the attempt is finished as of its deadline and QuizError says so."""
     now = now or utcnow()
     _still_open(attempt, now)
+    # Take the attempt for this transaction (a row lock on PostgreSQL, the write lock on SQLite):
+    # a finish running at the same moment either waits for these answers or has already won, and
+    # then nothing is written.
+    taken = db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.state == "in_progress")
+                               .values(page=Attempt.page).execution_options(synchronize_session=False)).rowcount
+    if not taken:
+        db.session.refresh(attempt)
+        raise QuizError(_l("This attempt is already finished."))
     questions = {q.id: q for q in db.session.scalars(select(Question).where(
         Question.id.in_([qid for qid in responses if qid in set(attempt.layout["questions"])])))}
     existing = {a.question_id: a for a in db.session.scalars(
@@ -274,10 +302,21 @@ def close_overdue(*, now: datetime | None = None, quiz_id: int | None = None, us
         stmt = stmt.where(Attempt.user_id == user_id)
     if workshop_id is not None:
         stmt = stmt.where(Attempt.workshop_id == workshop_id)
-    closed = 0
-    for attempt in db.session.scalars(stmt).all():
-        closed += finish(attempt, now=attempt.deadline, by_clock=True)
-    return closed
+    overdue = [a.id for a in db.session.scalars(stmt).all()]
+    if not overdue:
+        return 0
+    # All of them at once, as of their own deadlines; only rows still in progress are taken.
+    closed = db.session.scalars(update(Attempt).where(Attempt.id.in_(overdue), Attempt.state == "in_progress")
+                                .values(state="finished", finished_at=Attempt.deadline)
+                                .returning(Attempt.id).execution_options(synchronize_session=False)).all()
+    if not closed:
+        return 0
+    rows = db.session.scalars(select(Attempt).where(Attempt.id.in_(closed))
+                              .execution_options(populate_existing=True)).all()
+    grade_attempts(rows)
+    for attempt in rows:
+        record("quiz.attempt_finished", attempt, changes={"percent": (None, attempt.percent), "by_clock": (None, True)})
+    return len(closed)
 
 
 def grade_attempts(attempts: list[Attempt]) -> None:
@@ -402,7 +441,8 @@ def override(answer: AttemptAnswer, fraction: float | None, note: str, *, actor)
 # --- what pages need ---------------------------------------------------------------------------
 
 def time_is_up(attempt: Attempt, now: datetime | None = None) -> bool:
-    return attempt.deadline is not None and (now or utcnow()) > attempt.deadline + GRACE
+    """For pages: the time is up at the deadline (only answers already on their way get the grace)."""
+    return attempt.state == "in_progress" and attempt.deadline is not None and (now or utcnow()) >= attempt.deadline
 
 
 def seconds_left(attempt: Attempt, now: datetime | None = None) -> int | None:

@@ -32,7 +32,8 @@ from lga.catalogue.loader import EXTENSIONS, Extension, Slug, Text
 from lga.catalogue.scheduling import local_today
 from lga.extensions import db
 from lga.quizzes import bank
-from lga.quizzes.models import Question, Quiz, QuizQuestion
+from lga.quizzes import attempts
+from lga.quizzes.models import Attempt, Question, Quiz, QuizQuestion
 
 
 class QuizSpec(BaseModel):
@@ -90,6 +91,14 @@ def _read(folder: Path, values: dict, name: str, problems: list[str]):
     codes = [s["code"] for s in specs]
     if len(set(codes)) != len(codes):
         problems.append(f"{name}: quizzes: two quizzes have the same code")
+    # A pre-test that shows its answers would give away the post-test's, where they share questions.
+    chosen = {s["code"]: set(titles if s["questions"] == "all" else s["questions"]) for s in specs}
+    for pre in (s for s in specs if s["kind"] == "pre_test" and s["review"] != "never"):
+        for post in (s for s in specs if s["kind"] == "post_test"):
+            if chosen[pre["code"]] & chosen[post["code"]]:
+                problems.append(f"{name}: quizzes: the pre-test {pre['code']!r} shares questions with the post-test "
+                                f"{post['code']!r}, so its review must be 'never' (it would show the post-test's "
+                                f"answers)")
     return {"gift": path.read_text(encoding="utf-8-sig"), "quizzes": specs}
 
 
@@ -110,6 +119,7 @@ def _apply(module, data, actor) -> None:
         if quiz is None:  # it counts for the workshops from today on, not for those already held
             quiz = Quiz(module_id=module.id, code=spec["code"], applies_from=local_today())
             db.session.add(quiz)
+        regrade = quiz.id is not None and (quiz.pass_mark, quiz.grading_method) != (spec["pass_mark"], spec["grading"])
         quiz.kind, quiz.title = spec["kind"], {k: v for k, v in spec["title"].items() if v}
         quiz.description = {k: v for k, v in (spec.get("description") or {}).items() if v}
         quiz.time_limit_minutes, quiz.attempts_allowed = spec["time_limit_minutes"], spec["attempts"]
@@ -130,6 +140,9 @@ def _apply(module, data, actor) -> None:
             else:
                 slot.position = position
         record("quiz.loaded", quiz, actor=actor, changes={"questions": (None, len(wanted))})
+        if regrade:  # a new pass mark or grading method: the grades (and completion) follow
+            attempts.grade_attempts(db.session.scalars(select(Attempt).where(
+                Attempt.quiz_id == quiz.id, Attempt.state == "finished")).all())
     for code, quiz in existing.items():
         if code not in {s["code"] for s in data["quizzes"]} and quiz.is_published:
             quiz.is_published = False  # attempts stay; the quiz is no longer offered

@@ -11,12 +11,13 @@ from markupsafe import Markup, escape
 from lga.content import render_markdown, sanitise_html
 from lga.i18n import localized
 from lga.quizzes import grading
+from lga.quizzes.attempts import token_maps
 from lga.quizzes.models import Question
 
 
 @dataclass
 class Option:
-    id: int
+    id: str  # the attempt's token for the option (never the key's id)
     text: Markup
     right: bool | None = None  # review only
     feedback: Markup | None = None  # review only
@@ -58,17 +59,31 @@ def rich(texts: dict | None, text_format: str = "moodle", language: str | None =
 def present(question: Question, number: int, layout: dict, response: dict | None) -> Shown:
     """For taking the quiz: the text and the options in the attempt's order, nothing more."""
     fmt = question.text_format
+    _to_id, token = token_maps(layout, question.id)
     shown = Shown(id=question.id, number=number, qtype=question.qtype, text=rich(question.text, fmt),
-                  response=response or {})
+                  response=_as_tokens(response or {}, token))
     order = layout.get("choices", {}).get(str(question.id), [])
     key = question.key or {}
     if question.qtype in ("single", "multi"):
         by_id = {c["id"]: c for c in key.get("choices", [])}
-        shown.options = [Option(id=i, text=rich(by_id[i]["text"], fmt)) for i in order if i in by_id]
+        shown.options = [Option(id=token[i], text=rich(by_id[i]["text"], fmt)) for i in order if i in by_id]
     elif question.qtype == "matching":
         by_id = {p["id"]: p for p in key.get("pairs", [])}
-        shown.options = [Option(id=i, text=rich(by_id[i]["right"], fmt)) for i in order if i in by_id]
-        shown.lefts = [Option(id=p["id"], text=rich(p["left"], fmt)) for p in key.get("pairs", []) if p.get("left")]
+        shown.options = [Option(id=token[i], text=rich(by_id[i]["right"], fmt)) for i in order if i in by_id]
+        shown.lefts = [Option(id=str(p["id"]), text=rich(p["left"], fmt))
+                       for p in key.get("pairs", []) if p.get("left")]
+    return shown
+
+
+def _as_tokens(response: dict, token: dict[int, str]) -> dict:
+    """A stored response (key ids) as the page names the options (the attempt's tokens)."""
+    shown = dict(response)
+    if "choice" in shown:
+        shown["choice"] = token.get(shown["choice"])
+    if "choices" in shown:
+        shown["choices"] = [token.get(c) for c in shown["choices"]]
+    if "pairs" in shown:
+        shown["pairs"] = {str(left): token.get(right) for left, right in shown["pairs"].items()}
     return shown
 
 
@@ -84,11 +99,12 @@ def review(question: Question, number: int, layout: dict, response: dict | None,
     outcome = grading.grade(question.qtype, key, response)
     shown.feedback = [rich(f, fmt) for f in outcome.feedback if f]
     shown.general_feedback = rich(question.general_feedback, fmt) or None
+    to_id, token = token_maps(layout, question.id)
     if question.qtype in ("single", "multi"):
         feedback = {c["id"]: c.get("feedback") for c in key.get("choices", [])}
         for option in shown.options:
-            option.right = option.id in right["choices"]
-            option.feedback = rich(feedback.get(option.id), fmt) or None
+            option.right = to_id[option.id] in right["choices"]
+            option.feedback = rich(feedback.get(to_id[option.id]), fmt) or None
     elif question.qtype == "truefalse":
         shown.right_value = right["value"]
     elif question.qtype in ("short", "numerical"):
@@ -97,7 +113,7 @@ def review(question: Question, number: int, layout: dict, response: dict | None,
             first = best[0]
             shown.right_answer = first["text"] if question.qtype == "short" else _number(first)
     elif question.qtype == "matching":
-        shown.right_pairs = {str(k): v for k, v in right["pairs"].items()}
+        shown.right_pairs = {str(left): token.get(answer) for left, answer in right["pairs"].items()}
     return shown
 
 

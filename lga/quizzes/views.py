@@ -101,7 +101,8 @@ def _finished_redirect(attempt: Attempt):
 
 def _responses_from_form(attempt: Attempt) -> dict[int, dict]:
     """The answers a form post carries: ``q<id>-choice``, ``q<id>-choices``, ``q<id>-value``,
-    ``q<id>-text`` and ``q<id>-pair-<left id>``. Only questions of the attempt are read."""
+    ``q<id>-text`` and ``q<id>-pair-<left id>``, options as the attempt's tokens (turned back
+    into the key's ids here). Only questions of the attempt are read."""
     ours = {str(q) for q in attempt.layout["questions"]}
     responses: dict[int, dict] = {}
     for name in request.form:
@@ -111,11 +112,14 @@ def _responses_from_form(attempt: Attempt) -> dict[int, dict]:
         if qid not in ours:
             continue
         response = responses.setdefault(int(qid), {})
+        to_id, _to_token = service.token_maps(attempt.layout, int(qid))
         if field == "choices":
-            response["choices"] = request.form.getlist(name)
+            response["choices"] = [to_id.get(token) for token in request.form.getlist(name)]
+        elif field == "choice":
+            response["choice"] = to_id.get(request.form.get(name, ""))
         elif field.startswith("pair-"):
-            response.setdefault("pairs", {})[field.removeprefix("pair-")] = request.form.get(name)
-        elif field in ("choice", "value", "text"):
+            response.setdefault("pairs", {})[field.removeprefix("pair-")] = to_id.get(request.form.get(name, ""))
+        elif field in ("value", "text"):
             response[field] = request.form.get(name)
     # A question shown on the page with nothing picked is an answer taken back.
     for shown in request.form.getlist("shown"):
@@ -196,6 +200,12 @@ def summary(attempt_id: int):
         except QuizError as exc:
             db.session.commit()
             flash(str(exc), "error")
+        return _finished_redirect(attempt)
+    if service.time_is_up(attempt):
+        service.finish(attempt, now=attempt.deadline, by_clock=True)
+        db.session.commit()
+        flash(_("Time is up: your attempt was finished and graded with the answers saved before the deadline."),
+              "error")
         return _finished_redirect(attempt)
     answered = {a.question_id for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)) if a.response}

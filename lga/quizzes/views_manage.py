@@ -103,9 +103,13 @@ def learning_gain(workshop_id: int):
 # --- The question bank ---------------------------------------------------------------------------
 
 def _module(code: str) -> Module:
+    """The module of a bank page, if this person may work on its bank (404, 403 otherwise)."""
+    from lga.quizzes.services import may_manage_bank
+
     module = db.session.scalar(select(Module).where(Module.code == code))
     if module is None:
         abort(404)
+    access.ensure(may_manage_bank(module.id, current_user))
     return module
 
 
@@ -185,9 +189,12 @@ def bank_export(code: str):
 @access.roles(access.TRAINER, access.MANAGER, access.ADMIN)
 def question_page(question_id: int):
     """A question with its key; the key can be corrected here, which regrades its attempts."""
+    from lga.quizzes.services import may_manage_bank
+
     question = db.session.get(Question, question_id)
     if question is None:
         abort(404)
+    access.ensure(may_manage_bank(question.module_id, current_user))
     module = db.session.get(Module, question.module_id)
     error = None
     if request.method == "POST":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from lga.quizzes import gift
+from lga.quizzes import bank, gift
 from lga.quizzes.models import Question, Quiz, QuizQuestion
 from tests.conftest import csrf_token
 
@@ -48,8 +48,9 @@ def _count(db, module):
 
 
 def test_web_import_reports_every_problem_with_its_line_and_writes_nothing(client, as_role, factory, db):
-    as_role("trainer", locale="en")
+    trainer = as_role("trainer", locale="en")
     module = factory.module(code="lga-bank")
+    factory.workshop(module=module, trainers=[trainer])  # a trainer of the module works on its bank
     response = _upload(client, module.code, BROKEN.encode())
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -136,3 +137,22 @@ def test_the_modules_ship_banks_and_tests_grounded_in_the_sources(runner, db):
         assert db.session.scalar(select(func.count()).select_from(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)) >= 15
     again = runner.invoke(args=["lga", "load-modules"])
     assert "0 created, 0 updated, 2 unchanged" in again.output
+
+
+def test_only_trainers_of_the_module_and_managers_reach_its_bank(client, as_role, factory, db, app):
+    from tests.conftest import login, post_form
+
+    module = factory.module(code="lga-keys")
+    bank.import_questions(module, bank.parse_file(GOOD, language="en"), language="en")
+    db.session.commit()
+    grant = db.session.scalar(select(Question).where(Question.title == "Grant"))
+    as_role("trainer", locale="en")  # trains nothing of this module
+    for url in (f"/modules/{module.code}/questions", f"/modules/{module.code}/questions.gift",
+                f"/modules/{module.code}/questions/import", f"/questions/{grant.id}"):
+        assert client.get(url).status_code == 403, url
+    assert post_form(client, f"/questions/{grant.id}", {}).status_code == 403
+    own = app.test_client()
+    trainer = factory.user(roles=("trainer",))
+    factory.workshop(module=module, trainers=[trainer])
+    login(own, trainer)
+    assert own.get(f"/modules/{module.code}/questions.gift").status_code == 200

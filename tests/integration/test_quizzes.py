@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -88,16 +89,18 @@ def _choice_id(question: Question, text: str) -> int:
     return next(c["id"] for c in question.key["choices"] if c["text"].get("en") == text)
 
 
-def _form_for(setup, answers: dict) -> dict:
-    """Form fields for the given answers, as the attempt page names them."""
+def _form_for(setup, answers: dict, attempt: Attempt) -> dict:
+    """Form fields for the given answers, as the attempt page names them (options by the
+    attempt's tokens)."""
     q = setup["q"]
     data = {}
     for title, value in answers.items():
         question = q[title]
+        _to_id, token = service.token_maps(attempt.layout, question.id)
         if question.qtype == "single":
-            data[f"q{question.id}-choice"] = str(_choice_id(question, value))
+            data[f"q{question.id}-choice"] = token[_choice_id(question, value)]
         elif question.qtype == "multi":
-            data[f"q{question.id}-choices"] = [str(_choice_id(question, v)) for v in value]
+            data[f"q{question.id}-choices"] = [token[_choice_id(question, v)] for v in value]
         elif question.qtype == "truefalse":
             data[f"q{question.id}-value"] = "true" if value else "false"
         elif question.qtype == "short":
@@ -108,7 +111,7 @@ def _form_for(setup, answers: dict) -> dict:
             pairs = {p["left"]["en"]: p["id"] for p in question.key["pairs"]}
             rights = {p["right"]["en"]: p["id"] for p in question.key["pairs"]}
             for left, right in value.items():
-                data[f"q{question.id}-pair-{pairs[left]}"] = str(rights[right])
+                data[f"q{question.id}-pair-{pairs[left]}"] = token[rights[right]]
     return data
 
 
@@ -123,7 +126,7 @@ def _start(client, setup, quiz) -> Attempt:
 
 def _take(client, setup, quiz, answers: dict) -> Attempt:
     attempt = _start(client, setup, quiz)
-    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, answers), "goto": "0"})
+    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, answers, attempt), "goto": "0"})
     post_form(client, f"/attempts/{attempt.id}/summary")
     from lga.extensions import db
 
@@ -142,25 +145,26 @@ def test_taking_a_quiz_saves_as_one_goes_resumes_and_submits_once(client, setup,
     assert "Which grant finances" in page
     # Save answers as the person goes: an autosave, then a page turn.
     q = setup["q"]
-    saved = post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q1": "The Specific Grant"}))
+    saved = post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q1": "The Specific Grant"}, attempt))
     assert saved.status_code == 200 and saved.get_json()["saved"] == 1
-    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, {"Q4": "AKK"}), "goto": "4"})
+    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, {"Q4": "AKK"}, attempt), "goto": "4"})
     # A reload loses nothing, and the attempt resumes on the page where it was left.
     resumed = client.get(f"/workshops/{setup['workshop'].id}/quizzes/{quiz.id}").get_data(as_text=True)
     assert f"/attempts/{attempt.id}?page=4" in resumed
     page = client.get(f"/attempts/{attempt.id}?page=0").get_data(as_text=True)
-    assert re.search(rf'value="{_choice_id(q["Q1"], "The Specific Grant")}" checked', page)
+    token = service.token_maps(attempt.layout, q["Q1"].id)[1][_choice_id(q["Q1"], "The Specific Grant")]
+    assert re.search(rf'value="{token}" checked', page)
     page = client.get(f"/attempts/{attempt.id}?page=3").get_data(as_text=True)
     assert 'value="AKK"' in page
     # Submit; a second submit changes nothing.
-    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, {"Q3": True, "Q5": "2021"}), "goto": "5"})
+    post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, {"Q3": True, "Q5": "2021"}, attempt), "goto": "5"})
     post_form(client, f"/attempts/{attempt.id}/summary")
     db.session.expire_all()
     done = db.session.get(Attempt, attempt.id)
     assert done.state == "finished" and done.percent == pytest.approx(400 / 6, abs=0.01)
     finished_at = done.finished_at
     assert post_form(client, f"/attempts/{attempt.id}/summary").status_code == 302
-    assert post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q2": ["MPMS"]})).status_code == 409
+    assert post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q2": ["MPMS"]}, attempt)).status_code == 409
     db.session.expire_all()
     again = db.session.get(Attempt, attempt.id)
     assert (again.finished_at, again.percent) == (finished_at, done.percent)
@@ -176,10 +180,17 @@ def test_keys_never_reach_a_page_before_review(client, setup, db):
     pages = [client.get(f"/attempts/{attempt.id}?page={i}").get_data(as_text=True) for i in range(6)]
     pages.append(client.get(f"/attempts/{attempt.id}/summary").get_data(as_text=True))
     pages.append(json.dumps(post_form(client, f"/attempts/{attempt.id}/save",
-                                      _form_for(setup, {"Q1": "The General Grant"})).get_json()))
+                                      _form_for(setup, {"Q1": "The General Grant"}, attempt)).get_json()))
     for html in pages:
         for secret in secrets:
             assert secret not in html
+    # Options are named by random tokens: neither the key's ids (right answer often first in the
+    # file) nor, in matching, the pair an item belongs to.
+    q = setup["q"]
+    matching = pages[5]
+    for pair in q["Q6"].key["pairs"]:
+        assert f'<option value="{pair["id"]}"' not in matching
+    assert f'name="q{q["Q1"].id}-choice" value="1"' not in pages[0]
     # Finished, but the quiz has not closed: the review shows the grade, not the answers.
     post_form(client, f"/attempts/{attempt.id}/summary")
     review = client.get(f"/attempts/{attempt.id}/review").get_data(as_text=True)
@@ -203,7 +214,7 @@ def test_nobody_reads_or_writes_another_persons_attempt(client, setup, db, app, 
     for url in (f"/attempts/{attempt.id}", f"/attempts/{attempt.id}/summary", f"/attempts/{attempt.id}/review"):
         assert other.get(url).status_code == 404
     for url in (f"/attempts/{attempt.id}", f"/attempts/{attempt.id}/save", f"/attempts/{attempt.id}/summary"):
-        assert post_form(other, url, _form_for(setup, {"Q1": "The Specific Grant"})).status_code == 404
+        assert post_form(other, url, _form_for(setup, {"Q1": "The Specific Grant"}, attempt)).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 0
     # Someone without a place cannot start.
     stranger = app.test_client()
@@ -219,11 +230,11 @@ def test_the_server_keeps_the_clock(client, setup, db, runner):
     login(client, person)
     attempt = _start(client, setup, quiz)
     assert attempt.deadline is not None
-    post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q1": "The Specific Grant", "Q3": True}))
+    post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q1": "The Specific Grant", "Q3": True}, attempt))
     # Time runs out while the phone is off; an answer arriving after it is refused.
     attempt.deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    late = post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q5": "2021"}))
+    late = post_form(client, f"/attempts/{attempt.id}/save", _form_for(setup, {"Q5": "2021"}, attempt))
     assert late.status_code == 409
     db.session.expire_all()
     done = db.session.get(Attempt, attempt.id)
@@ -382,7 +393,7 @@ def test_pages_and_grading_run_a_fixed_number_of_queries(client, setup, db, coun
         client.get(f"/attempts/{attempt.id}?page=1")
     assert page.count <= 12, "\n".join(page.statements)
     post_form(client, f"/attempts/{attempt.id}", {**_form_for(setup, {"Q1": "The Specific Grant", "Q3": True,
-                                                                      "Q4": "akk", "Q5": "2021"}), "goto": "0"})
+                                                                      "Q4": "akk", "Q5": "2021"}, attempt), "goto": "0"})
     # Many more questions in the quiz: grading costs the same number of queries.
     module = setup["module"]
     extra = "\n\n".join(f"::X{i}::Statement {i}.{{TRUE}}" for i in range(40))
@@ -451,3 +462,44 @@ def test_a_trainer_sets_up_a_workshop_quiz(client, setup, db, app):
 
     login(other, Factory().user(roles=("trainer",)))
     assert other.get(edit).status_code == 403
+
+
+def test_the_summary_after_the_deadline_finishes_and_a_closing_moved_earlier_ends_attempts(client, setup, db, app):
+    quiz = setup["quiz"](time_limit_minutes=30)
+    person = setup["participant"]()
+    login(client, person)
+    attempt = _start(client, setup, quiz)
+    attempt.deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get(f"/attempts/{attempt.id}/summary")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/review")
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).state == "finished"
+    # A workshop quiz whose closing the trainer moves earlier: attempts under way end then too.
+    own = Quiz(workshop_id=setup["workshop"].id, kind="practice", title={"en": "Practice"}, attempts_allowed=0,
+               opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(days=1))
+    db.session.add(own)
+    db.session.flush()
+    db.session.add(QuizQuestion(quiz_id=own.id, question_id=setup["q"]["Q3"].id, position=0))
+    db.session.commit()
+    running = _start(client, setup, own)
+    assert running.deadline == own.closes_at
+    trainer = app.test_client()
+    login(trainer, setup["trainer"])
+    closes = (datetime.now(ZoneInfo("Europe/Belgrade")) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    post_form(trainer, f"/workshops/{setup['workshop'].id}/quizzes/{own.id}/edit", {
+        "kind": "practice", "title_sq": "Ushtrim", "attempts_allowed": "0", "pass_mark": "60",
+        "grading_method": "highest", "review": "immediately", "is_published": "y", "closes_at": closes,
+        "opens_at": (datetime.now(ZoneInfo("Europe/Belgrade")) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "question_ids": [str(setup["q"]["Q3"].id)]})
+    db.session.expire_all()
+    assert db.session.get(Attempt, running.id).deadline < utcnow() + timedelta(hours=2, minutes=1)
+
+
+def test_an_empty_date_follows_the_workshop(setup, db):
+    from lga.catalogue.models import WorkshopSession
+
+    post = setup["quiz"](kind="post_test", opens_at=None, closes_at=utcnow() + timedelta(days=30))
+    session = db.session.scalar(select(WorkshopSession).where(WorkshopSession.workshop_id == setup["workshop"].id))
+    span = service.window(post, setup["workshop"])
+    assert span.opens == session.starts_at and span.closes == post.closes_at

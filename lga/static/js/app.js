@@ -6,9 +6,10 @@
   if (summary) { summary.focus(); }
 })();
 
-// Quiz attempts: save each answer as it is given; keep unsaved answers on the device while the
-// connection is down and send them when it returns; count the time down (the server keeps the
-// real clock and refuses late answers). Without this script the Next/Previous buttons save.
+// Quiz attempts: save each answer as it is given, one request at a time (the latest answers win);
+// keep unsaved answers on the device while the connection is down and send them when it returns;
+// count the time down (the server keeps the real clock and refuses late answers). Without this
+// script the Next/Previous buttons save.
 (function () {
   "use strict";
   var form = document.getElementById("attempt-form");
@@ -16,7 +17,7 @@
   var url = form.getAttribute("data-save-url");
   var storeKey = "lga-attempt-" + form.getAttribute("data-attempt");
   var status = form.querySelector(".save-status");
-  var pending = null;
+  var pending = null, inFlight = false, queued = null;
 
   function say(kind) {
     if (status) { status.textContent = status.getAttribute("data-" + kind) || ""; status.className = "save-status " + kind; }
@@ -35,20 +36,27 @@
     try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
   }
   function send(pairs) {
+    if (inFlight) { queued = pairs; return; }  // one at a time: an older answer never overwrites a newer one
+    inFlight = true;
     var body = new URLSearchParams();
     pairs.forEach(function (p) { body.append(p[0], p[1]); });
     say("saving");
-    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
-                        headers: { "X-Requested-With": "fetch" } })
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+                 headers: { "X-Requested-With": "fetch", "Accept": "application/json" } })
       .then(function (response) {
-        if (response.status === 409) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (response.status === 409 && json) {
           return response.json().then(function (data) { forget(); window.location = data.redirect; });
         }
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        forget();
-        say("saved");
+        // Anything but our JSON (a redirect to the login page, an error page) is not a save.
+        if (!response.ok || !json) { throw new Error("not saved: HTTP " + response.status); }
+        if (!queued) { forget(); say("saved"); }
       })
-      .catch(function () { remember(pairs); say("offline"); });
+      .catch(function () { remember(queued || pairs); say("offline"); })
+      .then(function () {
+        inFlight = false;
+        if (queued) { var next = queued; queued = null; send(next); }
+      });
   }
   function save() {
     var pairs = snapshot();
@@ -90,16 +98,34 @@
   var timer = document.querySelector(".timer[data-seconds-left]");
   if (!timer) { return; }
   var strong = timer.querySelector("strong");
+  var warning = document.querySelector(".timer-warning");
   var ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-seconds-left"), 10);
+  var warned = {};
+  function warn(key) {
+    if (warning && !warned[key] && timer.getAttribute("data-warn-" + key)) {
+      warned[key] = true;
+      warning.textContent = timer.getAttribute("data-warn-" + key);
+    }
+  }
   function tick() {
     var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
     var minutes = Math.floor(left / 60), seconds = left % 60;
     strong.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
-    if (left <= 60) { timer.classList.add("urgent"); }
+    if (left <= 300 && left > 60) { warn("5"); }
+    if (left <= 60) { timer.classList.add("urgent"); warn("1"); }
     if (left === 0) {
       clearInterval(handle);
-      window.location.reload();  // the server finishes the attempt and shows the result
-      return;
+      // Hand in what is on the page now (the server accepts it for a few seconds more), then
+      // the server finishes the attempt and shows the result.
+      var form = document.getElementById("attempt-form");
+      if (form) {
+        var go = document.createElement("input");
+        go.type = "hidden"; go.name = "goto"; go.value = "summary";
+        form.appendChild(go);
+        form.submit();
+      } else {
+        window.location.reload();
+      }
     }
   }
   var handle = setInterval(tick, 1000);
