@@ -451,14 +451,14 @@ def seconds_left(attempt: Attempt, now: datetime | None = None) -> int | None:
     return max(0, int((attempt.deadline - (now or utcnow())).total_seconds()))
 
 
-def may_review(quiz: Quiz, workshop: Workshop, attempt: Attempt, now: datetime) -> bool:
-    """Whether the person may see the right answers and feedback of a finished attempt."""
+def may_review(quiz: Quiz, span: Window, attempt: Attempt, now: datetime) -> bool:
+    """Whether the person may see the right answers and feedback of a finished attempt
+    (``span``: the quiz's window in the attempt's workshop)."""
     if attempt.state != "finished" or quiz.review == "never":
         return False
     if quiz.review == "immediately":
         return True
-    closes = window(quiz, workshop).closes
-    return closes is not None and now >= closes
+    return span.closes is not None and now >= span.closes
 
 
 def question_counts(quiz_ids: list[int]) -> dict[int, int]:

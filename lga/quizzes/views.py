@@ -69,7 +69,7 @@ def quiz_page(workshop_id: int, quiz_id: int):
                            is_open=span.is_open(now), left=left, ongoing=ongoing, participant=participant,
                            staff=staff, kinds=KIND_LABELS, grading=GRADING_LABELS,
                            questions=service.question_counts([quiz.id]).get(quiz.id, 0),
-                           reviewable={a.id: service.may_review(quiz, workshop, a, now) for a in mine})
+                           reviewable={a.id: service.may_review(quiz, span, a, now) for a in mine})
 
 
 @bp.route("/workshops/<int:workshop_id>/quizzes/<int:quiz_id>/start", methods=["POST"])
@@ -231,7 +231,7 @@ def review(attempt_id: int):
         service.close_overdue(quiz_id=attempt.quiz_id, user_id=attempt.user_id)
         db.session.commit()
     quiz = db.session.get(Quiz, attempt.quiz_id)
-    with_answers = staff or service.may_review(quiz, workshop, attempt, utcnow())
+    with_answers = staff or service.may_review(quiz, service.window(quiz, workshop), attempt, utcnow())
     shown = service.reviewed(attempt, with_answers=with_answers) if attempt.state == "finished" else []
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, workshop=workshop, shown=shown,
                            with_answers=with_answers, staff=staff, person=service.person(attempt))
