@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from lga.enrolment import bp as enrolment_bp
     from lga.quizzes import bp as quizzes_bp
     from lga.evaluation import bp as evaluation_bp
+    from lga.reports import bp as reports_bp
 
     # Import every domain's models so that the metadata (and Alembic) sees all tables.
     import lga.audit.models  # noqa: F401
@@ -117,7 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     import lga.quizzes.models  # noqa: F401
     import lga.evaluation.models  # noqa: F401
 
-    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, quizzes_bp, evaluation_bp, admin_bp):
+    for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, quizzes_bp, evaluation_bp,
+               reports_bp, admin_bp):
         app.register_blueprint(bp)
 
 

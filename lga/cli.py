@@ -163,3 +163,4 @@ def send_mail_command(purge_days: int):
 from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers import-people)
 from lga.attendance import cli as _attendance_cli  # noqa: E402,F401  (registers import-attendance)
 from lga.quizzes import cli as _quizzes_cli  # noqa: E402,F401  (registers import-gift, export-gift, close-attempts)
+from lga.reports import cli as _reports_cli  # noqa: E402,F401  (registers report outreach)

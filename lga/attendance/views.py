@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lga import access
-from lga.attendance import bp, certificates, checkin, completion, export
+from lga import spreadsheets as export
+from lga.attendance import bp, certificates, checkin, completion
 from lga.attendance import services as attendance
 from lga.attendance.models import STATUS_LABELS, STATUSES
 from lga.attendance.checkin import CheckinError

@@ -53,6 +53,7 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.review": {"attempt_id": objects["attempt"]},
         "evaluation.form": {"workshop_id": objects["workshop"].id},
         "evaluation.results": {"workshop_id": objects["workshop"].id},
+        "reports.outreach_download": {"fmt": "json"},
         "quizzes.quiz_new": {"workshop_id": objects["workshop"].id},
         "quizzes.quiz_edit": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},
         "quizzes.results": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},

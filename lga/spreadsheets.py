@@ -1,4 +1,5 @@
-"""The attendance sheet as CSV and XLSX, safe to open in a spreadsheet.
+"""Tables as CSV and XLSX (the attendance sheet, the outreach report), safe to open in a
+spreadsheet.
 
 A value starting with ``=``, ``+``, ``-``, ``@`` or a tab/carriage return is something a
 spreadsheet may run as a formula ("CSV injection"): in CSV it gets a leading apostrophe, in XLSX
@@ -34,16 +35,22 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 
 
 def xlsx_bytes(rows: Iterable[list], title: str) -> bytes:
+    return xlsx_book([(title, rows)])
+
+
+def xlsx_book(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
+    """A workbook of several sheets, written row by row (write-only: bounded memory)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "Sheet")
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever it starts with
-            cells.append(cell)
-        sheet.append(cells)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title=str(title)[:31] or "Sheet")
+        for row in rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever it starts with
+                cells.append(cell)
+            sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -1,0 +1,313 @@
+"""Outreach: who was trained, where, in what, with what result, for a period and filters.
+
+Definitions (the test suite recomputes each of them from the rows):
+
+* **Period**: local dates ``date_from``..``date_to`` (inclusive). A session belongs to it when it
+  starts inside it; a workshop that spans the period's edge counts by its sessions inside.
+* **Activities**: published workshops matching the workshop filters (programme, module, topic,
+  mode) with at least one session in the period; their sessions in the period; training hours are
+  those sessions' lengths. Person filters do not change activities.
+* **Participation**: an attendance record, present, late or partial, of a session in the period,
+  by a person who holds a place in the workshop (enrolled or completed: cancelled, waitlisted,
+  requested and declined enrolments never count), matching the person filters (municipality,
+  institution type, sex, community).
+* **Participants**: distinct people with a participation. **Participant-days**: distinct (person,
+  day) pairs. **Person-hours**: the hours of the participations: a whole session when present or
+  late; for partial, the minutes online recorded (at most the session), else none.
+* **Completion**: of the place holders of the workshops that ended in the period, the share
+  completed; **certificates**: their valid certificates.
+* **Learning gain**: over the people of those workshops with both a pre-test and a post-test
+  grade, the means and the normalised gain of the means, (post - pre) / (100 - pre).
+* **Satisfaction**: the mean of the evaluations' "overall" statement (1-5) and of all statements,
+  for the workshops of the period (anonymous answers: person filters cannot apply).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, select
+
+from lga.accounts.models import COMMUNITIES, SEXES, InstitutionType, Municipality, User
+from lga.attendance.models import Attendance, Certificate
+from lga.catalogue.models import Module, ModuleTopic, Programme, Workshop, WorkshopSession
+from lga.catalogue.scheduling import local_midnight
+from lga.enrolment.models import HOLDS_PLACE, Enrolment
+from lga.extensions import db
+from lga.reports.sql import minutes_between, utc_day, utc_month
+
+PARTICIPATING = ("present", "late", "partial")
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    programme: str | None = None  # programme code (LGA, DEM, SSSM)
+    module: str | None = None  # module code
+    topic: str | None = None  # a topic code of the module
+    mode: str | None = None  # in_person | virtual | hybrid
+    municipality_id: int | None = None  # the participant's
+    institution_type_id: int | None = None
+    sex: str | None = None
+    community: str | None = None
+
+    @property
+    def person_filtered(self) -> bool:
+        return any(v is not None for v in (self.municipality_id, self.institution_type_id, self.sex,
+                                           self.community))
+
+
+@dataclass
+class Breakdown:
+    key: str | None
+    label: str
+    participants: int = 0
+    participations: int = 0
+    person_hours: float = 0.0
+
+
+@dataclass
+class Outreach:
+    filters: Filters
+    workshops: int = 0
+    sessions: int = 0
+    training_hours: float = 0.0
+    participants: int = 0
+    participations: int = 0
+    participant_days: int = 0
+    person_hours: float = 0.0
+    places_ended: int = 0  # place holders of the workshops that ended in the period
+    completed: int = 0
+    certificates: int = 0
+    pre_mean: float | None = None
+    post_mean: float | None = None
+    tested_both: int = 0
+    satisfaction_overall: float | None = None
+    satisfaction_all: float | None = None
+    evaluations: int = 0
+    by_municipality: list[Breakdown] = field(default_factory=list)
+    by_sex: list[Breakdown] = field(default_factory=list)
+    by_institution: list[Breakdown] = field(default_factory=list)
+    by_community: list[Breakdown] = field(default_factory=list)
+    monthly: list[dict] = field(default_factory=list)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(100.0 * self.completed / self.places_ended, 1) if self.places_ended else None
+
+    @property
+    def learning_gain(self) -> float | None:
+        if self.pre_mean is None or self.post_mean is None or self.pre_mean >= 100:
+            return None
+        return round((self.post_mean - self.pre_mean) / (100.0 - self.pre_mean), 3)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["filters"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data["filters"].items()}
+        data["completion_rate"], data["learning_gain"] = self.completion_rate, self.learning_gain
+        return data
+
+
+def _workshops(f: Filters):
+    """Published workshops matching the workshop filters (a subquery of ids)."""
+    stmt = select(Workshop.id).where(Workshop.status == "published")
+    if f.programme:
+        stmt = stmt.where(Workshop.programme_id.in_(select(Programme.id).where(Programme.code == f.programme)))
+    if f.module:
+        stmt = stmt.where(Workshop.module_id.in_(select(Module.id).where(Module.code == f.module)))
+    if f.topic:
+        stmt = stmt.where(Workshop.module_id.in_(select(ModuleTopic.module_id).where(ModuleTopic.code == f.topic)))
+    if f.mode:
+        stmt = stmt.where(Workshop.mode == f.mode)
+    return stmt
+
+
+def _in_period(f: Filters):
+    starts, ends = local_midnight(f.date_from), local_midnight(f.date_to + timedelta(days=1))
+    return and_(WorkshopSession.starts_at >= starts, WorkshopSession.starts_at < ends)
+
+
+def _people(stmt, f: Filters):
+    if f.municipality_id is not None:
+        stmt = stmt.where(User.municipality_id == f.municipality_id)
+    if f.institution_type_id is not None:
+        stmt = stmt.where(User.institution_type_id == f.institution_type_id)
+    if f.sex is not None:
+        stmt = stmt.where(User.sex == f.sex)
+    if f.community is not None:
+        stmt = stmt.where(func.coalesce(User.community, "undisclosed") == f.community)
+    return stmt
+
+
+def _participations(f: Filters, *columns):
+    """SELECT columns FROM the participations of the period (see the module's docstring)."""
+    session_minutes = minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)
+    hours = case(
+        (Attendance.status.in_(("present", "late")), session_minutes),
+        else_=case((Attendance.minutes_online.is_(None), 0),
+                   (Attendance.minutes_online < session_minutes, Attendance.minutes_online), else_=session_minutes),
+    ) / 60.0
+    stmt = (select(*[c(hours) if callable(c) else c for c in columns])
+            .select_from(Attendance)
+            .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
+            .join(Enrolment, and_(Enrolment.workshop_id == WorkshopSession.workshop_id,
+                                  Enrolment.user_id == Attendance.user_id))
+            .join(User, User.id == Attendance.user_id)
+            .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)),
+                   Attendance.status.in_(PARTICIPATING), Enrolment.status.in_(HOLDS_PLACE)))
+    return _people(stmt, f)
+
+
+def outreach(f: Filters) -> Outreach:
+    """Every figure and breakdown for the filters, in a fixed number of queries."""
+    result = Outreach(filters=f)
+    workshops = _workshops(f)
+    # 1. Activities.
+    row = db.session.execute(
+        select(func.count(distinct(WorkshopSession.workshop_id)), func.count(WorkshopSession.id),
+               func.coalesce(func.sum(minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)), 0))
+        .where(_in_period(f), WorkshopSession.workshop_id.in_(workshops))).one()
+    result.workshops, result.sessions, result.training_hours = row[0], row[1], round(float(row[2]) / 60.0, 2)
+    # 2. Participation.
+    row = db.session.execute(_participations(
+        f, func.count(distinct(Attendance.user_id)), func.count(Attendance.id),
+        func.count(distinct(cast(Attendance.user_id, String) + literal("|") + utc_day(WorkshopSession.starts_at))),
+        lambda hours: func.coalesce(func.sum(hours), 0))).one()
+    result.participants, result.participations, result.participant_days = row[0], row[1], row[2]
+    result.person_hours = round(float(row[3]), 2)
+    # 3. Completion and certificates: the workshops of the period that have ended in it.
+    ended = (select(Workshop.id).where(Workshop.id.in_(workshops), Workshop.end_date <= f.date_to,
+                                       Workshop.id.in_(select(WorkshopSession.workshop_id).where(_in_period(f)))))
+    places = _people(select(func.count(Enrolment.id),
+                            func.sum(case((Enrolment.status == "completed", 1), else_=0)),
+                            func.count(Certificate.id))
+                     .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+                     .outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id,
+                                                  Certificate.revoked_at.is_(None),
+                                                  Enrolment.status == "completed"))
+                     .where(Enrolment.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)), f)
+    row = db.session.execute(places).one()
+    result.places_ended, result.completed, result.certificates = row[0], int(row[1] or 0), row[2]
+    # 4. Learning gain: people of those workshops with both tests.
+    result.pre_mean, result.post_mean, result.tested_both = _gain(f, ended)
+    # 5. Satisfaction.
+    result.satisfaction_overall, result.satisfaction_all, result.evaluations = _satisfaction(f)
+    # 6. Breakdowns and the monthly trend.
+    result.by_municipality = _breakdown(f, User.municipality_id, [
+        (m.id, m.name()) for m in db.session.scalars(select(Municipality).where(Municipality.is_active.is_(True))
+                                                     .order_by(Municipality.name_sq))])
+    result.by_sex = _breakdown(f, User.sex, [(s, s) for s in SEXES])
+    result.by_institution = _breakdown(f, User.institution_type_id, [
+        (t.id, t.label()) for t in db.session.scalars(select(InstitutionType).order_by(InstitutionType.id))])
+    result.by_community = _breakdown(f, func.coalesce(User.community, "undisclosed"), [(c, c) for c in COMMUNITIES])
+    result.monthly = _monthly(f)
+    return result
+
+
+def _breakdown(f: Filters, column, keys: list[tuple]) -> list[Breakdown]:
+    """Participants, participations and person-hours per value of ``column``; every value listed,
+    zeros included."""
+    counted = {r[0]: r for r in db.session.execute(_participations(
+        f, column, func.count(distinct(Attendance.user_id)), func.count(Attendance.id),
+        lambda hours: func.coalesce(func.sum(hours), 0)).group_by(column))}
+    rows = []
+    for key, label in keys:
+        hit = counted.pop(key, None)
+        rows.append(Breakdown(key=str(key), label=str(label), participants=hit[1] if hit else 0,
+                              participations=hit[2] if hit else 0,
+                              person_hours=round(float(hit[3]), 2) if hit else 0.0))
+    for key, hit in counted.items():  # a value outside the list (e.g. no municipality)
+        rows.append(Breakdown(key=None if key is None else str(key), label="—", participants=hit[1],
+                              participations=hit[2], person_hours=round(float(hit[3]), 2)))
+    return rows
+
+
+def _monthly(f: Filters) -> list[dict]:
+    month = utc_month(WorkshopSession.starts_at)
+    sessions = dict(db.session.execute(
+        select(month, func.count(WorkshopSession.id))
+        .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f))).group_by(month)).tuples().all())
+    people = {r[0]: (r[1], r[2]) for r in db.session.execute(_participations(
+        f, month, func.count(distinct(Attendance.user_id)), func.count(Attendance.id)).group_by(month))}
+    months, day = [], f.date_from.replace(day=1)
+    while day <= f.date_to:
+        key = day.strftime("%Y-%m")
+        months.append({"month": key, "sessions": sessions.get(key, 0), "participants": people.get(key, (0, 0))[0],
+                       "participations": people.get(key, (0, 0))[1]})
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _gain(f: Filters, ended) -> tuple[float | None, float | None, int]:
+    from lga.quizzes.models import Quiz, QuizGrade
+
+    pre, post = QuizGrade.__table__.alias("pre"), QuizGrade.__table__.alias("post")
+    pre_quiz, post_quiz = Quiz.__table__.alias("pre_quiz"), Quiz.__table__.alias("post_quiz")
+    stmt = (select(func.avg(pre.c.percent), func.avg(post.c.percent), func.count())
+            .select_from(pre)
+            .join(pre_quiz, and_(pre_quiz.c.id == pre.c.quiz_id, pre_quiz.c.kind == "pre_test"))
+            .join(post, and_(post.c.workshop_id == pre.c.workshop_id, post.c.user_id == pre.c.user_id))
+            .join(post_quiz, and_(post_quiz.c.id == post.c.quiz_id, post_quiz.c.kind == "post_test"))
+            .join(User, User.id == pre.c.user_id)
+            .join(Enrolment, and_(Enrolment.workshop_id == pre.c.workshop_id, Enrolment.user_id == pre.c.user_id))
+            .where(pre.c.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)))
+    row = db.session.execute(_people(stmt, f)).one()
+    if not row[2]:
+        return None, None, 0
+    return round(float(row[0]), 1), round(float(row[1]), 1), row[2]
+
+
+def _satisfaction(f: Filters) -> tuple[float | None, float | None, int]:
+    from lga.evaluation.models import Evaluation, EvaluationAnswer, EvaluationItem, EvaluationResponse
+
+    in_period = select(WorkshopSession.workshop_id).where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
+    row = db.session.execute(
+        select(func.avg(case((EvaluationItem.dimension == "overall", EvaluationAnswer.value))),
+               func.avg(EvaluationAnswer.value), func.count(distinct(EvaluationResponse.id)))
+        .select_from(EvaluationAnswer)
+        .join(EvaluationItem, EvaluationItem.id == EvaluationAnswer.item_id)
+        .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
+        .join(Evaluation, Evaluation.id == EvaluationResponse.evaluation_id)
+        .where(Evaluation.workshop_id.in_(in_period), EvaluationAnswer.value.is_not(None))).one()
+    return (round(float(row[0]), 2) if row[0] is not None else None,
+            round(float(row[1]), 2) if row[1] is not None else None, row[2])
+
+
+
+@dataclass
+class Activity:
+    workshop_id: int
+    title: str
+    programme: str
+    module: str
+    mode: str
+    municipality: str
+    start_date: date
+    end_date: date
+    sessions: int
+    hours: float
+    participants: int
+
+
+def activities(f: Filters) -> list[Activity]:
+    """The workshops of the period with their sessions, hours and participants inside it (two
+    queries)."""
+    minutes = func.sum(minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at))
+    rows = db.session.execute(
+        select(Workshop.id, Workshop.title, Programme.code, Module.code, Workshop.mode, Municipality.name_sq,
+               Workshop.start_date, Workshop.end_date, func.count(WorkshopSession.id), minutes)
+        .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
+        .join(Programme, Programme.id == Workshop.programme_id)
+        .join(Module, Module.id == Workshop.module_id)
+        .outerjoin(Municipality, Municipality.id == Workshop.municipality_id)
+        .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
+        .group_by(Workshop.id, Workshop.title, Programme.code, Module.code, Workshop.mode, Municipality.name_sq,
+                  Workshop.start_date, Workshop.end_date)
+        .order_by(Workshop.start_date, Workshop.id)).all()
+    people = dict(db.session.execute(_participations(
+        f, WorkshopSession.workshop_id, func.count(distinct(Attendance.user_id))).group_by(
+        WorkshopSession.workshop_id)).tuples().all())
+    return [Activity(workshop_id=r[0], title=r[1], programme=r[2], module=r[3], mode=r[4], municipality=r[5] or "",
+                     start_date=r[6], end_date=r[7], sessions=r[8], hours=round(float(r[9] or 0) / 60, 2),
+                     participants=people.get(r[0], 0)) for r in rows]

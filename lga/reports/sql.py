@@ -1,0 +1,63 @@
+"""SQL the two databases spell differently, behind one name each.
+
+Days and months are those of the UTC timestamp: a session's local day in Kosovo (UTC+1/+2) is
+the same for every session that starts after 02:00 local time, which all trainings do.
+"""
+from __future__ import annotations
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Float, String
+
+
+class utc_day(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
+    """'YYYY-MM-DD' of a timestamp."""
+
+    type = String()
+    inherit_cache = True
+
+
+class utc_month(FunctionElement):  # noqa: N801
+    """'YYYY-MM' of a timestamp."""
+
+    type = String()
+    inherit_cache = True
+
+
+class minutes_between(FunctionElement):  # noqa: N801
+    """Minutes from the first timestamp to the second."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _day_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m-%d', {compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _day_pg(element, compiler, **kw):
+    return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM-DD')"
+
+
+@compiles(utc_month, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(utc_month, "postgresql")
+def _month_pg(element, compiler, **kw):
+    return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM')"
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 1440.0)"
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_pg(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
