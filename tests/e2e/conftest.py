@@ -53,6 +53,16 @@ def phone(browser, live_server):
 
 
 @pytest.fixture()
+def second_page(browser, live_server):
+    """Another person's browser (own cookies), for two people acting on one workshop."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="sq-AL")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
 def shot():
     SCREENSHOTS.mkdir(exist_ok=True)
 

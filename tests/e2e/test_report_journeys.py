@@ -8,7 +8,7 @@ from datetime import date
 from openpyxl import load_workbook
 
 from lga.reports.outreach import Filters, outreach
-from tests.e2e.test_workshop_journeys import log_in, second_page  # noqa: F401  (the fixture)
+from tests.e2e.test_workshop_journeys import log_in
 from tests.integration.test_outreach import _generate
 
 

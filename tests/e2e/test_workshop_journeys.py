@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 
-import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 from sqlalchemy import select
@@ -113,16 +112,6 @@ def two_day_workshop(db, factory, trainer, *, capacity: int = 20, municipality: 
 def no_horizontal_scroll(page) -> None:
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= inner, f"{page.url} is {width}px wide on a {inner}px screen"
-
-
-@pytest.fixture()
-def second_page(browser, live_server):
-    """Another person's browser (own cookies), for two people acting on one workshop."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="sq-AL")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 # --- 1. The trainer schedules a two-day workshop -------------------------------------------------
