@@ -16,6 +16,7 @@ from lga.attendance import services as attendance
 from lga.attendance.models import STATUS_LABELS, STATUSES
 from lga.attendance.checkin import CheckinError
 from lga.attendance.services import AttendanceError
+from lga.audit.services import record
 from lga.catalogue import scheduling
 from lga.catalogue.models import WorkshopSession
 from lga.catalogue.views_manage import editable_workshop
@@ -170,6 +171,13 @@ def sheet(workshop_id: int):
                            labels=STATUS_LABELS, progress=completion.progress([(workshop.id, p.id) for p in page.items]))
 
 
+def _exported(workshop, what: str, fmt: str) -> None:
+    """Every download of personal data goes into the audit trail: who, when, what."""
+    record("personal_data.exported", workshop, actor=current_user,
+           changes={"export": (None, what), "format": (None, fmt)})
+    db.session.commit()
+
+
 def _export_rows(workshop):
     labels = STATUS_LABELS
     header = [_("Name"), _("Email"), _("Municipality"), _("Institution"), _("Position")]
@@ -192,6 +200,7 @@ def sheet_csv(workshop_id: int):
     workshop = editable_workshop(workshop_id)
     # One workshop's sheet is a few hundred rows at most: built whole (big exports stream).
     data = "".join(export.csv_lines(_export_rows(workshop))).encode()
+    _exported(workshop, "attendance", "csv")
     return Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.csv"'})
 
@@ -201,6 +210,7 @@ def sheet_csv(workshop_id: int):
 def sheet_xlsx(workshop_id: int):
     workshop = editable_workshop(workshop_id)
     data = export.xlsx_bytes(_export_rows(workshop), title=_("Attendance"))
+    _exported(workshop, "attendance", "xlsx")
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
         "Content-Disposition": f'attachment; filename="attendance-workshop-{workshop.id}.xlsx"'})
 
@@ -245,7 +255,9 @@ def workshop_certificates(workshop_id: int):
     if not items:
         flash(_("Nobody has completed this workshop yet, so there are no certificates."), "info")
         return redirect(url_for("attendance.sheet", workshop_id=workshop.id))
-    return _pdf_response(certificates.pdf_many(items), f"certificates-workshop-{workshop.id}.pdf")
+    data = certificates.pdf_many(items)
+    _exported(workshop, "certificates", "pdf")
+    return _pdf_response(data, f"certificates-workshop-{workshop.id}.pdf")
 
 
 @bp.route("/certificates/<code>/revoke", methods=["POST"])

@@ -76,3 +76,14 @@ def test_only_the_workshops_staff_see_the_sheet(client, factory, as_role, db):
     workshop, _sessions, _people = _setup(factory, db, factory.user(roles=("trainer",), password=None))
     for suffix in ("", ".csv", ".xlsx"):
         assert client.get(f"/workshops/{workshop.id}/attendance{suffix}").status_code == 403
+
+
+def test_every_download_of_the_sheet_is_in_the_audit_trail(client, factory, as_role, db):
+    from lga.audit.models import AuditEntry
+
+    trainer = as_role("trainer")
+    workshop, _sessions, _people = _setup(factory, db, trainer, n=2)
+    for suffix in (".csv", ".xlsx"):
+        assert client.get(f"/workshops/{workshop.id}/attendance{suffix}").status_code == 200
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.exported")).all()
+    assert [(e.actor_id, e.changes["format"]["new"]) for e in entries] == [(trainer.id, "csv"), (trainer.id, "xlsx")]
