@@ -86,6 +86,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.session_protection = "basic"
 
+    @login_manager.request_loader
+    def load_from_token(request):
+        """The JSON API (and only it) also accepts a personal token instead of a session."""
+        if not request.path.startswith("/api/"):
+            return None
+        from lga.accounts.tokens import user_for
+
+        return user_for(request.headers.get("Authorization"))
+
     @login_manager.user_loader
     def load_user(user_id: str):
         from lga.accounts.models import User

@@ -124,6 +124,12 @@ def enforce():
         return redirect(url_for("core.index"))
     if rule.allows(current_user):
         return None
+    if request.path.startswith("/api/"):  # machines get JSON, not the login page
+        from flask import jsonify
+
+        if not current_user.is_authenticated:
+            return jsonify(error="unauthorized", message="Send a personal API token: Authorization: Bearer …"), 401
+        return jsonify(error="forbidden", message="This token's owner may not read this."), 403
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     abort(403)
