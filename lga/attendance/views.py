@@ -188,9 +188,9 @@ def _export_rows(workshop):
     for person, cells in attendance.sheet_rows(workshop):
         row = [person.full_name, person.email, person.municipality.name() if person.municipality else "",
                person.institution_type.label() if person.institution_type else "", person.position or ""]
-        for _session, record in cells:
-            row += [str(labels.get(record.status, record.status)) if record else "",
-                    record.minutes_online if record and record.minutes_online is not None else ""]
+        for _session, mark in cells:
+            row += [str(labels.get(mark.status, mark.status)) if mark else "",
+                    mark.minutes_online if mark and mark.minutes_online is not None else ""]
         yield row
 
 
