@@ -75,6 +75,8 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("/workshops/<id>/attendance", "/workshops/{session_workshop}/attendance", "session_trainer"),
     ("/my/trainings", "/my/trainings", "trainee"),
     ("/manage/workshops", "/manage/workshops", "manager"),
+    ("/reports/outreach (year)", "/reports/outreach?date_from={last_year}-01-01&date_to={last_year}-12-31", "manager"),
+    ("/api/v1/outreach (year)", "/api/v1/outreach?from={last_year}-01-01&to={last_year}-12-31", "manager"),
     ("/account", "/account", "admin"),
     ("/admin/people", "/admin/people", "admin"),
     ("/admin/people?q=", "/admin/people?q=gashi", "admin"),
@@ -188,7 +190,7 @@ def find_targets(database_url: str) -> Targets:
     targets = Targets(
         accounts={"admin": ADMIN_EMAIL, "manager": MANAGER_EMAIL, "trainer": TRAINER_EMAIL,
                   "trainee": TRAINEE_EMAIL},
-        values={"year": str(today.year), "month": str(today.month)},
+        values={"year": str(today.year), "month": str(today.month), "last_year": str(today.year - 1)},
     )
     engine = create_engine(database_url)
     try:

@@ -1113,6 +1113,11 @@ def generate(seed: int, echo: Echo = print, today: date | None = None, scale: fl
     except BaseException:
         db.session.rollback()
         raise
+    # Fresh statistics for the query planner: without them SQLite joins a million attendance
+    # records in a poor order (PostgreSQL's autovacuum would get there, later).
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     elapsed = clock.perf_counter() - started
     echo(f"Large demo data created in {elapsed:.1f} s:")
     for name, count in ctx.counts.items():

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, select, union_all
 
 from lga.accounts.models import COMMUNITIES, SEXES, InstitutionType, Municipality, User
 from lga.attendance.models import Attendance, Certificate
@@ -34,7 +34,7 @@ from lga.catalogue.models import Module, ModuleTopic, Programme, Workshop, Works
 from lga.catalogue.scheduling import local_midnight
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
-from lga.reports.sql import minutes_between, utc_day, utc_month
+from lga.reports.sql import day_key, minutes_between, month_key, month_label, utc_month
 
 PARTICIPATING = ("present", "late", "partial")
 
@@ -140,23 +140,45 @@ def _people(stmt, f: Filters):
     return stmt
 
 
-def _participations(f: Filters, *columns):
-    """SELECT columns FROM the participations of the period (see the module's docstring)."""
+def _workshop_conditions(f: Filters) -> list:
+    """The workshop filters as conditions on ``Workshop`` (for a query that joins it)."""
+    conditions = [Workshop.status == "published"]
+    if f.programme:
+        conditions.append(Workshop.programme_id.in_(select(Programme.id).where(Programme.code == f.programme)))
+    if f.module:
+        conditions.append(Workshop.module_id.in_(select(Module.id).where(Module.code == f.module)))
+    if f.topic:
+        conditions.append(Workshop.module_id.in_(select(ModuleTopic.module_id).where(ModuleTopic.code == f.topic)))
+    if f.mode:
+        conditions.append(Workshop.mode == f.mode)
+    return conditions
+
+
+def _hours():
+    """The hours of a participation: the session's when present or late, the minutes online
+    recorded (at most the session's) when partial, else none."""
     session_minutes = minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)
-    hours = case(
+    return case(
         (Attendance.status.in_(("present", "late")), session_minutes),
         else_=case((Attendance.minutes_online.is_(None), 0),
                    (Attendance.minutes_online < session_minutes, Attendance.minutes_online), else_=session_minutes),
     ) / 60.0
-    stmt = (select(*[c(hours) if callable(c) else c for c in columns])
+
+
+def _participations(f: Filters, *columns, people: bool = True):
+    """SELECT columns FROM the participations of the period (see the module's docstring); the
+    workshop is joined (not a subquery per row), the person only when ``people``."""
+    stmt = (select(*[c(_hours()) if callable(c) else c for c in columns])
             .select_from(Attendance)
             .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
+            .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
             .join(Enrolment, and_(Enrolment.workshop_id == WorkshopSession.workshop_id,
                                   Enrolment.user_id == Attendance.user_id))
-            .join(User, User.id == Attendance.user_id)
-            .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)),
+            .where(_in_period(f), *_workshop_conditions(f),
                    Attendance.status.in_(PARTICIPATING), Enrolment.status.in_(HOLDS_PLACE)))
-    return _people(stmt, f)
+    if people:
+        stmt = _people(stmt.join(User, User.id == Attendance.user_id), f)
+    return stmt
 
 
 def outreach(f: Filters) -> Outreach:
@@ -169,13 +191,11 @@ def outreach(f: Filters) -> Outreach:
                func.coalesce(func.sum(minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)), 0))
         .where(_in_period(f), WorkshopSession.workshop_id.in_(workshops))).one()
     result.workshops, result.sessions, result.training_hours = row[0], row[1], round(float(row[2]) / 60.0, 2)
-    # 2. Participation.
-    row = db.session.execute(_participations(
-        f, func.count(distinct(Attendance.user_id)), func.count(Attendance.id),
-        func.count(distinct(cast(Attendance.user_id, String) + literal("|") + utc_day(WorkshopSession.starts_at))),
-        lambda hours: func.coalesce(func.sum(hours), 0))).one()
-    result.participants, result.participations, result.participant_days = row[0], row[1], row[2]
-    result.person_hours = round(float(row[3]), 2)
+    # 2. Participation: totals, breakdowns and months in one pass over the attendance (below).
+    groups = _participation_groups(f)
+    total = groups.get(("total", None), (0, 0, 0.0, 0))
+    result.participants, result.participations, result.person_hours, result.participant_days = (
+        total[0], total[1], round(total[2], 2), total[3])
     # 3. Completion and certificates: the workshops of the period that have ended in it.
     ended = (select(Workshop.id).where(Workshop.id.in_(workshops), Workshop.end_date <= f.date_to,
                                        Workshop.id.in_(select(WorkshopSession.workshop_id).where(_in_period(f)))))
@@ -193,43 +213,72 @@ def outreach(f: Filters) -> Outreach:
     result.pre_mean, result.post_mean, result.tested_both = _gain(f, ended)
     # 5. Satisfaction.
     result.satisfaction_overall, result.satisfaction_all, result.evaluations = _satisfaction(f)
-    # 6. Breakdowns and the monthly trend.
-    result.by_municipality = _breakdown(f, User.municipality_id, [
+    # 6. Breakdowns (every value listed, zeros included) and the monthly trend.
+    result.by_municipality = _breakdown(groups, "municipality", [
         (m.id, m.name()) for m in db.session.scalars(select(Municipality).where(Municipality.is_active.is_(True))
                                                      .order_by(Municipality.name_sq))])
-    result.by_sex = _breakdown(f, User.sex, [(s, s) for s in SEXES])
-    result.by_institution = _breakdown(f, User.institution_type_id, [
+    result.by_sex = _breakdown(groups, "sex", [(s, s) for s in SEXES])
+    result.by_institution = _breakdown(groups, "institution", [
         (t.id, t.label()) for t in db.session.scalars(select(InstitutionType).order_by(InstitutionType.id))])
-    result.by_community = _breakdown(f, func.coalesce(User.community, "undisclosed"), [(c, c) for c in COMMUNITIES])
-    result.monthly = _monthly(f)
+    result.by_community = _breakdown(groups, "community", [(c, c) for c in COMMUNITIES])
+    result.monthly = _monthly(f, groups)
     return result
 
 
-def _breakdown(f: Filters, column, keys: list[tuple]) -> list[Breakdown]:
-    """Participants, participations and person-hours per value of ``column``; every value listed,
-    zeros included."""
-    counted = {r[0]: r for r in db.session.execute(_participations(
-        f, column, func.count(distinct(Attendance.user_id)), func.count(Attendance.id),
-        lambda hours: func.coalesce(func.sum(hours), 0)).group_by(column))}
+GROUPINGS = ("municipality", "sex", "institution", "community", "month")
+
+
+def _participation_groups(f: Filters) -> dict[tuple[str, str | None], tuple[int, int, float, int]]:
+    """{(grouping, value): (participants, participations, person-hours, participant-days)} for the
+    totals ("total", None), each person dimension and each month, from one statement: the
+    participations are summed once per person and month (a CTE the database computes once), then
+    grouped every way."""
+    month = month_key(WorkshopSession.starts_at)
+    per_person = _participations(
+        f, Attendance.user_id.label("user_id"), month.label("month"),
+        func.count(Attendance.id).label("participations"),
+        lambda hours: func.coalesce(func.sum(hours), 0).label("hours"),
+        func.count(distinct(day_key(WorkshopSession.starts_at))).label("days"),
+        people=False,
+    ).group_by(Attendance.user_id, month).cte("per_person").prefix_with("MATERIALIZED")
+    dimensions = {"municipality": User.municipality_id, "sex": User.sex, "institution": User.institution_type_id,
+                  "community": func.coalesce(User.community, "undisclosed"), "month": per_person.c.month}
+
+    def grouped(name, column=None):
+        key = literal(None, String) if column is None else (
+            month_label(column) if name == "month" else cast(column, String))
+        stmt = _people(select(literal(name, String).label("grouping"), key.label("value"),
+                              func.count(distinct(per_person.c.user_id)), func.sum(per_person.c.participations),
+                              func.sum(per_person.c.hours), func.sum(per_person.c.days))
+                       .select_from(per_person).join(User, User.id == per_person.c.user_id), f)
+        return stmt if column is None else stmt.group_by(column)
+
+    statement = union_all(grouped("total"), *(grouped(name, dimensions[name]) for name in GROUPINGS))
+    return {(row[0], row[1]): (row[2], int(row[3] or 0), float(row[4] or 0), int(row[5] or 0))
+            for row in db.session.execute(statement)}
+
+
+def _breakdown(groups: dict, grouping: str, keys: list[tuple]) -> list[Breakdown]:
+    """Participants, participations and person-hours per value of a grouping; every value
+    listed, zeros included, then any value outside the list (e.g. no municipality)."""
+    counted = {value: hit for (name, value), hit in groups.items() if name == grouping}
     rows = []
     for key, label in keys:
-        hit = counted.pop(key, None)
-        rows.append(Breakdown(key=str(key), label=str(label), participants=hit[1] if hit else 0,
-                              participations=hit[2] if hit else 0,
-                              person_hours=round(float(hit[3]), 2) if hit else 0.0))
-    for key, hit in counted.items():  # a value outside the list (e.g. no municipality)
-        rows.append(Breakdown(key=None if key is None else str(key), label="—", participants=hit[1],
-                              participations=hit[2], person_hours=round(float(hit[3]), 2)))
+        hit = counted.pop(str(key), None)
+        rows.append(Breakdown(key=str(key), label=str(label), participants=hit[0] if hit else 0,
+                              participations=hit[1] if hit else 0, person_hours=round(hit[2], 2) if hit else 0.0))
+    for key, hit in counted.items():
+        rows.append(Breakdown(key=key, label="—", participants=hit[0], participations=hit[1],
+                              person_hours=round(hit[2], 2)))
     return rows
 
 
-def _monthly(f: Filters) -> list[dict]:
+def _monthly(f: Filters, groups: dict) -> list[dict]:
     month = utc_month(WorkshopSession.starts_at)
     sessions = dict(db.session.execute(
         select(month, func.count(WorkshopSession.id))
         .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f))).group_by(month)).tuples().all())
-    people = {r[0]: (r[1], r[2]) for r in db.session.execute(_participations(
-        f, month, func.count(distinct(Attendance.user_id)), func.count(Attendance.id)).group_by(month))}
+    people = {value: (hit[0], hit[1]) for (name, value), hit in groups.items() if name == "month"}
     months, day = [], f.date_from.replace(day=1)
     while day <= f.date_to:
         key = day.strftime("%Y-%m")

@@ -61,3 +61,52 @@ def _minutes_sqlite(element, compiler, **kw):
 def _minutes_pg(element, compiler, **kw):
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
+
+
+class month_key(FunctionElement):  # noqa: N801
+    """A value per month of a timestamp, cheap to group by (turned into 'YYYY-MM' by month_label)."""
+
+    inherit_cache = True
+
+
+class day_key(FunctionElement):  # noqa: N801
+    """A value per day of a timestamp, cheap to count distinct."""
+
+    inherit_cache = True
+
+
+class month_label(FunctionElement):  # noqa: N801
+    """'YYYY-MM' of a month_key."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_key, "sqlite")
+def _month_key_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(month_key, "postgresql")
+def _month_key_pg(element, compiler, **kw):
+    return f"date_trunc('month', timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}))"
+
+
+@compiles(day_key, "sqlite")
+def _day_key_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(day_key, "postgresql")
+def _day_key_pg(element, compiler, **kw):
+    return f"date_trunc('day', timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}))"
+
+
+@compiles(month_label, "sqlite")
+def _month_label_sqlite(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+@compiles(month_label, "postgresql")
+def _month_label_pg(element, compiler, **kw):
+    return f"to_char({compiler.process(list(element.clauses)[0], **kw)}, 'YYYY-MM')"

@@ -53,7 +53,10 @@ def test_trainee_scans_the_code_on_a_phone_then_downloads_and_verifies_the_certi
     page.locator("button[name=action][value=open]").click()
     qr = page.locator("img.qr")
     qr.wait_for()
-    page.wait_for_function("document.querySelector('img.qr').naturalWidth > 0")
+    for _ in range(100):  # until the image has loaded (the page's CSP forbids wait_for_function's eval)
+        if qr.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
     shot(page, "attendance-checkin-screen")
     assert re.fullmatch(r"[A-Z0-9]{6,10}", page.locator(".typed-code").inner_text().strip())
 
