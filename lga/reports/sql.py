@@ -10,14 +10,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Float, String
 
 
-class utc_day(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
-    """'YYYY-MM-DD' of a timestamp."""
-
-    type = String()
-    inherit_cache = True
-
-
-class utc_month(FunctionElement):  # noqa: N801
+class utc_month(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
     """'YYYY-MM' of a timestamp."""
 
     type = String()
@@ -29,16 +22,6 @@ class minutes_between(FunctionElement):  # noqa: N801
 
     type = Float()
     inherit_cache = True
-
-
-@compiles(utc_day, "sqlite")
-def _day_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m-%d', {compiler.process(list(element.clauses)[0], **kw)})"
-
-
-@compiles(utc_day, "postgresql")
-def _day_pg(element, compiler, **kw):
-    return f"to_char(timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}), 'YYYY-MM-DD')"
 
 
 @compiles(utc_month, "sqlite")
