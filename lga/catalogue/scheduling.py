@@ -85,6 +85,17 @@ def local_midnight(day: date) -> datetime:
     return to_utc(day, time(0, 0))
 
 
+@dataclass(frozen=True)
+class Window:
+    """When something (a quiz, an evaluation) is open; an empty end is no limit."""
+
+    opens: datetime | None
+    closes: datetime | None
+
+    def is_open(self, at: datetime) -> bool:
+        return (self.opens is None or self.opens <= at) and (self.closes is None or at < self.closes)
+
+
 # --- Clashes -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

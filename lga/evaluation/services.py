@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lga.audit.services import record
 from lga.catalogue.models import Workshop, WorkshopSession
-from lga.catalogue.scheduling import local_today
+from lga.catalogue.scheduling import Window, local_today
 from lga.db_types import utcnow
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.evaluation.models import (
@@ -52,15 +52,6 @@ def template_for(workshop_id: int) -> EvaluationTemplate | None:
 def items_of(template: EvaluationTemplate) -> list[EvaluationItem]:
     return db.session.scalars(select(EvaluationItem).where(EvaluationItem.template_id == template.id)
                               .order_by(EvaluationItem.position)).all()
-
-
-@dataclass
-class Window:
-    opens: datetime | None
-    closes: datetime | None
-
-    def is_open(self, at: datetime) -> bool:
-        return (self.opens is None or self.opens <= at) and (self.closes is None or at < self.closes)
 
 
 def window(workshop: Workshop, evaluation: Evaluation | None) -> Window:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lga.attendance import completion
 from lga.audit.services import record
 from lga.catalogue.models import Workshop, WorkshopSession
+from lga.catalogue.scheduling import Window
 from lga.db_types import utcnow
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
@@ -32,15 +33,6 @@ GRACE = timedelta(seconds=5)  # for an answer that left the phone just before th
 
 class QuizError(Exception):
     """A rule was broken; the message is translatable text for the person."""
-
-
-@dataclass
-class Window:
-    opens: datetime | None
-    closes: datetime | None
-
-    def is_open(self, at: datetime) -> bool:
-        return (self.opens is None or self.opens <= at) and (self.closes is None or at < self.closes)
 
 
 def window(quiz: Quiz, workshop: Workshop) -> Window:

@@ -99,6 +99,14 @@ def _finished_redirect(attempt: Attempt):
     return redirect(url_for("quizzes.review", attempt_id=attempt.id))
 
 
+def _time_up(attempt: Attempt):
+    """A page opened after the deadline: the attempt ends as of it, and the person sees the result."""
+    service.finish(attempt, now=attempt.deadline, by_clock=True)
+    db.session.commit()
+    flash(_("Time is up: your attempt was finished and graded with the answers saved before the deadline."), "error")
+    return _finished_redirect(attempt)
+
+
 def _responses_from_form(attempt: Attempt) -> dict[int, dict]:
     """The answers a form post carries: ``q<id>-choice``, ``q<id>-choices``, ``q<id>-value``,
     ``q<id>-text`` and ``q<id>-pair-<left id>``, options as the attempt's tokens (turned back
@@ -151,11 +159,7 @@ def attempt(attempt_id: int):
     page = request.args.get("page", str(attempt.page))
     page = int(page) if page.isdigit() and int(page) < total else attempt.page
     if service.time_is_up(attempt):
-        service.finish(attempt, now=attempt.deadline, by_clock=True)
-        db.session.commit()
-        flash(_("Time is up: your attempt was finished and graded with the answers saved before the deadline."),
-              "error")
-        return _finished_redirect(attempt)
+        return _time_up(attempt)
     question_id = attempt.layout["questions"][page]
     question = db.session.get(Question, question_id)
     answers = {a.question_id: a for a in db.session.scalars(
@@ -202,11 +206,7 @@ def summary(attempt_id: int):
             flash(str(exc), "error")
         return _finished_redirect(attempt)
     if service.time_is_up(attempt):
-        service.finish(attempt, now=attempt.deadline, by_clock=True)
-        db.session.commit()
-        flash(_("Time is up: your attempt was finished and graded with the answers saved before the deadline."),
-              "error")
-        return _finished_redirect(attempt)
+        return _time_up(attempt)
     answered = {a.question_id for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)) if a.response}
     quiz = db.session.get(Quiz, attempt.quiz_id)
