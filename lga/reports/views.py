@@ -18,7 +18,7 @@ from lga import access
 from lga.accounts.models import COMMUNITIES, InstitutionType, Municipality
 from lga.audit.services import record
 from lga.catalogue.labels import MODE_LABELS
-from lga.catalogue.models import Module, Programme
+from lga.catalogue.models import Module, ModuleTopic, Programme
 from lga.catalogue.scheduling import local_today
 from lga.extensions import db
 from lga.forms import QueryForm, choices, optional_int
@@ -34,6 +34,7 @@ class OutreachForm(QueryForm):
     date_to = DateField(_l("To"), validators=[OptionalValue()])
     programme = SelectField(_l("Programme / donor"))
     module = SelectField(_l("Module"))
+    topic = SelectField(_l("Topic"))
     mode = SelectField(_l("Mode"))
     municipality = SelectField(_l("Participants' municipality"), coerce=optional_int)
     institution = SelectField(_l("Institution"), coerce=optional_int)
@@ -48,6 +49,10 @@ def _form() -> OutreachForm:
         select(Programme).order_by(Programme.code))])
     form.module.choices = choices([every] + [(m.code, m.label()) for m in db.session.scalars(
         select(Module).where(Module.is_active.is_(True)).order_by(Module.code))])
+    topics = {}
+    for topic in db.session.scalars(select(ModuleTopic).order_by(ModuleTopic.module_id, ModuleTopic.position)):
+        topics.setdefault(topic.code, topic.label())
+    form.topic.choices = choices([every] + sorted(topics.items(), key=lambda item: item[1]))
     form.mode.choices = choices([every] + list(MODE_LABELS.items()))
     form.municipality.choices = choices([every] + [(m.id, m.name()) for m in db.session.scalars(
         select(Municipality).where(Municipality.is_active.is_(True)).order_by(Municipality.name_sq))])
@@ -65,7 +70,7 @@ def _filters(form: OutreachForm) -> Filters:
     if end < start:
         start, end = end, start
     return Filters(date_from=start, date_to=end, programme=form.programme.data or None,
-                   module=form.module.data or None, mode=form.mode.data or None,
+                   module=form.module.data or None, topic=form.topic.data or None, mode=form.mode.data or None,
                    municipality_id=form.municipality.data, institution_type_id=form.institution.data,
                    sex=form.sex.data or None, community=form.community.data or None)
 

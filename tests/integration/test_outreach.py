@@ -272,3 +272,20 @@ def test_the_dashboard_for_managers_and_donors(client, as_role, factory, db, app
     assert "<dt>Participants</dt><dd>&lt;5</dd>" in page
     assert donor.get(f"/reports/outreach.xlsx?{query}").status_code == 403
     assert "outreach.xlsx" not in page
+
+
+def test_the_dashboard_filters_by_topic(client, as_role, factory, db):
+    from lga.catalogue.models import ModuleTopic
+
+    _generate(factory, db)
+    module = db.session.scalar(select(Module).where(Module.code == "m1"))
+    db.session.add(ModuleTopic(module_id=module.id, code="specific-grant", title={"sq": "Granti", "en": "The grant"},
+                               position=0))
+    db.session.commit()
+    as_role("manager", locale="en")
+    page = client.get("/reports/outreach?date_from=2026-03-01&date_to=2026-06-30&topic=specific-grant")
+    html = page.get_data(as_text=True)
+    want = _expected(db, Filters(*PERIOD, module="m1"))  # the only module with that topic
+    assert page.status_code == 200 and '<option selected value="specific-grant">' in html.replace(
+        'value="specific-grant" selected', 'selected value="specific-grant"')
+    assert f"<dt>Participants</dt><dd>{want['participants']}</dd>" in html
