@@ -49,6 +49,14 @@ def paginate_rows(stmt: Select, per_page: int | None = None):
                           error_out=True, count=True)
 
 
+def upload_limit(default: int, setting: str | None = "LGA_IMPORT_MAX_BYTES") -> int:
+    """The largest upload an import takes: its own setting (else ``default``), and never more than
+    the request limit (MAX_CONTENT_LENGTH)."""
+    limits = [(current_app.config.get(setting) if setting else None) or default,
+              current_app.config.get("MAX_CONTENT_LENGTH")]
+    return min(limit for limit in limits if limit)
+
+
 def get_or_404(model, ident):
     obj = db.session.get(model, ident)
     if obj is None:

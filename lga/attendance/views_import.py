@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -29,6 +29,7 @@ from lga.attendance.online_report import ReportError, read_report
 from lga.catalogue.models import WorkshopSession
 from lga.db_types import utcnow
 from lga.extensions import db
+from lga.web import upload_limit
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 KEEP_UNCONFIRMED = timedelta(days=1)
@@ -42,9 +43,7 @@ class ReportUploadForm(FlaskForm):
 
 
 def _max_bytes() -> int:
-    limits = [current_app.config.get("LGA_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES,
-              current_app.config.get("MAX_CONTENT_LENGTH")]
-    return min(limit for limit in limits if limit)
+    return upload_limit(DEFAULT_MAX_BYTES)
 
 
 def _pending(token: str) -> AttendanceUpload | None:

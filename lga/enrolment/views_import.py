@@ -31,6 +31,7 @@ from lga.enrolment.models import HOLDS_PLACE, OPEN_STATUSES, StaffImport
 from lga.enrolment.services import EnrolmentError
 from lga.enrolment.staff_file import FIELD_LABELS, StaffFileError
 from lga.extensions import db
+from lga.web import upload_limit
 from lga.forms import optional_int
 
 IMPORTERS = (access.TRAINER, access.MANAGER, access.ADMIN)
@@ -55,9 +56,7 @@ def _is_manager() -> bool:
 
 
 def _max_bytes() -> int:
-    limits = [current_app.config.get("LGA_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES,
-              current_app.config.get("MAX_CONTENT_LENGTH")]
-    return min(limit for limit in limits if limit)
+    return upload_limit(DEFAULT_MAX_BYTES)
 
 
 def _workshop_choices() -> list[tuple]:

@@ -2,7 +2,7 @@
 bank (GIFT in and out, fixing a key)."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +23,7 @@ from lga.quizzes import bp
 from lga.quizzes import attempts as service
 from lga.quizzes.attempts import QuizError
 from lga.quizzes.models import KIND_LABELS, QTYPE_LABELS, Attempt, AttemptAnswer, Question, Quiz, QuizQuestion
-from lga.web import paginate, paginate_rows
+from lga.web import paginate, paginate_rows, upload_limit
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -139,7 +139,7 @@ def bank(code: str):
 
 
 def _max_bytes() -> int:
-    return min(v for v in (current_app.config.get("MAX_CONTENT_LENGTH"), DEFAULT_MAX_BYTES) if v)
+    return upload_limit(DEFAULT_MAX_BYTES, setting=None)
 
 
 @bp.route("/modules/<code>/questions/import", methods=["GET", "POST"])

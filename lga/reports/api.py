@@ -19,10 +19,9 @@ from lga.catalogue.labels import MODE_LABELS
 from lga.catalogue.models import Module, Programme
 from lga.extensions import db
 from lga.reports import bp
-from lga.reports.outreach import Filters, outreach
+from lga.reports.outreach import SMALL, Filters, outreach, sees_small_counts
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
-SMALL = 5
 COUNTS = ("participants", "participations", "participant_days", "places_ended", "completed", "certificates",
           "tested_both", "evaluations")
 
@@ -98,7 +97,7 @@ def api_outreach():
     except BadQuery as exc:
         return jsonify(error="bad_request", message=str(exc)), 400
     data = outreach(filters).as_dict()
-    if not current_user.has_role(access.MANAGER, access.ADMIN):
+    if not sees_small_counts(current_user):
         data = _masked(data)
     return jsonify(data)
 

@@ -37,6 +37,13 @@ from lga.extensions import db
 from lga.reports.sql import day_key, minutes_between, month_key, month_label, utc_month
 
 PARTICIPATING = ("present", "late", "partial")
+# Counts below this (but above 0) are shown to donors as "<5": nobody can be singled out.
+SMALL = 5
+
+
+def sees_small_counts(user) -> bool:
+    """Managers and admins see every count; other readers (donors) see small ones as "<5"."""
+    return user.has_role("manager", "admin")
 
 
 @dataclass(frozen=True)
@@ -111,16 +118,7 @@ class Outreach:
 
 def _workshops(f: Filters):
     """Published workshops matching the workshop filters (a subquery of ids)."""
-    stmt = select(Workshop.id).where(Workshop.status == "published")
-    if f.programme:
-        stmt = stmt.where(Workshop.programme_id.in_(select(Programme.id).where(Programme.code == f.programme)))
-    if f.module:
-        stmt = stmt.where(Workshop.module_id.in_(select(Module.id).where(Module.code == f.module)))
-    if f.topic:
-        stmt = stmt.where(Workshop.module_id.in_(select(ModuleTopic.module_id).where(ModuleTopic.code == f.topic)))
-    if f.mode:
-        stmt = stmt.where(Workshop.mode == f.mode)
-    return stmt
+    return select(Workshop.id).where(*_workshop_conditions(f))
 
 
 def _in_period(f: Filters):

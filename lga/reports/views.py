@@ -23,9 +23,8 @@ from lga.catalogue.scheduling import local_today
 from lga.extensions import db
 from lga.forms import QueryForm, choices, optional_int
 from lga.reports import bp, export
-from lga.reports.outreach import Filters, outreach
+from lga.reports.outreach import SMALL, Filters, outreach, sees_small_counts
 
-SMALL = 5  # counts below this (but above 0) are shown to donors as "<5"
 SEX_LABELS = {"female": _l("Women"), "male": _l("Men"), "undisclosed": _l("Not stated")}
 
 
@@ -75,17 +74,13 @@ def _filters(form: OutreachForm) -> Filters:
                    sex=form.sex.data or None, community=form.community.data or None)
 
 
-def _donor_view() -> bool:
-    return not current_user.has_role(access.MANAGER, access.ADMIN)
-
-
 @bp.route("/reports/outreach")
 @access.roles(*access.REPORT_READERS)
 def outreach_page():
     form = _form()
     form.validate()
     report = outreach(_filters(form))
-    return render_template("reports/outreach.html", form=form, report=report, masked=_donor_view(),
+    return render_template("reports/outreach.html", form=form, report=report, masked=not sees_small_counts(current_user),
                            small=SMALL, sex_labels=SEX_LABELS, query=request.query_string.decode())
 
 
