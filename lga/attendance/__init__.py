@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)
 
-from lga.attendance import views, views_import  # noqa: E402,F401
+from lga.attendance import participation, views, views_import  # noqa: E402,F401

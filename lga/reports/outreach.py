@@ -10,9 +10,10 @@ Definitions (the test suite recomputes each of them from the rows):
 * **Participation**: an attendance record, present, late or partial, of a session in the period,
   by a person who holds a place in the workshop (enrolled or completed: cancelled, waitlisted,
   requested and declined enrolments never count), matching the person filters (municipality,
-  institution type, sex, community).
+  institution type, sex, community). Read from the participation summary
+  (``lga.attendance.participation``), which sums them per person, workshop and day in Kosovo.
 * **Participants**: distinct people with a participation. **Participant-days**: distinct (person,
-  day) pairs. **Person-hours**: the hours of the participations: a whole session when present or
+  day in Kosovo) pairs. **Person-hours**: the hours of the participations: a whole session when present or
   late; for partial, the minutes online recorded (at most the session), else none.
 * **Completion**: of the place holders of the workshops that ended in the period, the share
   completed; **certificates**: their valid certificates.
@@ -29,14 +30,13 @@ from datetime import date, timedelta
 from sqlalchemy import String, and_, case, cast, distinct, func, literal, select, union_all
 
 from lga.accounts.models import COMMUNITIES, SEXES, InstitutionType, Municipality, User
-from lga.attendance.models import Attendance, Certificate
+from lga.attendance.models import Certificate, ParticipationDay
 from lga.catalogue.models import Module, ModuleTopic, Programme, Workshop, WorkshopSession
 from lga.catalogue.scheduling import local_midnight
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
-from lga.reports.sql import day_key, minutes_between, month_key, month_label, utc_month
+from lga.reports.sql import minutes_between, month_label, month_of, utc_month
 
-PARTICIPATING = ("present", "late", "partial")
 # Counts below this (but above 0) are shown to donors as "<5": nobody can be singled out.
 SMALL = 5
 
@@ -152,33 +152,6 @@ def _workshop_conditions(f: Filters) -> list:
     return conditions
 
 
-def _hours():
-    """The hours of a participation: the session's when present or late, the minutes online
-    recorded (at most the session's) when partial, else none."""
-    session_minutes = minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)
-    return case(
-        (Attendance.status.in_(("present", "late")), session_minutes),
-        else_=case((Attendance.minutes_online.is_(None), 0),
-                   (Attendance.minutes_online < session_minutes, Attendance.minutes_online), else_=session_minutes),
-    ) / 60.0
-
-
-def _participations(f: Filters, *columns, people: bool = True):
-    """SELECT columns FROM the participations of the period (see the module's docstring); the
-    workshop is joined (not a subquery per row), the person only when ``people``."""
-    stmt = (select(*[c(_hours()) if callable(c) else c for c in columns])
-            .select_from(Attendance)
-            .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
-            .join(Workshop, Workshop.id == WorkshopSession.workshop_id)
-            .join(Enrolment, and_(Enrolment.workshop_id == WorkshopSession.workshop_id,
-                                  Enrolment.user_id == Attendance.user_id))
-            .where(_in_period(f), *_workshop_conditions(f),
-                   Attendance.status.in_(PARTICIPATING), Enrolment.status.in_(HOLDS_PLACE)))
-    if people:
-        stmt = _people(stmt.join(User, User.id == Attendance.user_id), f)
-    return stmt
-
-
 def outreach(f: Filters) -> Outreach:
     """Every figure and breakdown for the filters, in a fixed number of queries."""
     result = Outreach(filters=f)
@@ -197,14 +170,14 @@ def outreach(f: Filters) -> Outreach:
     # 3. Completion and certificates: the workshops of the period that have ended in it.
     ended = (select(Workshop.id).where(Workshop.id.in_(workshops), Workshop.end_date <= f.date_to,
                                        Workshop.id.in_(select(WorkshopSession.workshop_id).where(_in_period(f)))))
-    places = _people(select(func.count(Enrolment.id),
-                            func.sum(case((Enrolment.status == "completed", 1), else_=0)),
-                            func.count(Certificate.id))
-                     .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
-                     .outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id,
-                                                  Certificate.revoked_at.is_(None),
-                                                  Enrolment.status == "completed"))
-                     .where(Enrolment.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)), f)
+    places = (select(func.count(Enrolment.id), func.sum(case((Enrolment.status == "completed", 1), else_=0)),
+                     func.count(Certificate.id))
+              .select_from(Enrolment)
+              .outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id, Certificate.revoked_at.is_(None),
+                                           Enrolment.status == "completed"))
+              .where(Enrolment.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)))
+    if f.person_filtered:
+        places = _people(places.join(User, User.id == Enrolment.user_id), f)
     row = db.session.execute(places).one()
     result.places_ended, result.completed, result.certificates = row[0], int(row[1] or 0), row[2]
     # 4. Learning gain: people of those workshops with both tests.
@@ -223,35 +196,57 @@ def outreach(f: Filters) -> Outreach:
     return result
 
 
-GROUPINGS = ("municipality", "sex", "institution", "community", "month")
+GROUPINGS = ("municipality", "sex", "institution", "community")
+
+
+def _summary(f: Filters, *columns):
+    """SELECT columns FROM the participation summary of the period and the workshop filters."""
+    return (select(*columns).select_from(ParticipationDay)
+            .join(Workshop, Workshop.id == ParticipationDay.workshop_id)
+            .where(ParticipationDay.day >= f.date_from, ParticipationDay.day <= f.date_to,
+                   *_workshop_conditions(f)))
 
 
 def _participation_groups(f: Filters) -> dict[tuple[str, str | None], tuple[int, int, float, int]]:
     """{(grouping, value): (participants, participations, person-hours, participant-days)} for the
-    totals ("total", None), each person dimension and each month, from one statement: the
-    participations are summed once per person and month (a CTE the database computes once), then
-    grouped every way."""
-    month = month_key(WorkshopSession.starts_at)
-    per_person = _participations(
-        f, Attendance.user_id.label("user_id"), month.label("month"),
-        func.count(Attendance.id).label("participations"),
-        lambda hours: func.coalesce(func.sum(hours), 0).label("hours"),
-        func.count(distinct(day_key(WorkshopSession.starts_at))).label("days"),
-        people=False,
-    ).group_by(Attendance.user_id, month).cte("per_person").prefix_with("MATERIALIZED")
-    dimensions = {"municipality": User.municipality_id, "sex": User.sex, "institution": User.institution_type_id,
-                  "community": func.coalesce(User.community, "undisclosed"), "month": per_person.c.month}
+    totals ("total", None), each person dimension and each month, from one statement over the
+    participation summary (``ParticipationDay``, one row per person, workshop and day): summed
+    once per person and day, per person and month, then per person (CTEs the database computes once), then
+    grouped every way. Each row of a CTE is one person, so counting rows counts people."""
+    per_day = (_summary(f, ParticipationDay.user_id.label("user_id"), ParticipationDay.day.label("day"),
+                        func.sum(ParticipationDay.participations).label("participations"),
+                        func.sum(ParticipationDay.minutes).label("minutes"))
+               .group_by(ParticipationDay.user_id, ParticipationDay.day).cte("per_day"))
+    month = month_of(per_day.c.day)
+    per_month = (select(per_day.c.user_id, month.label("month"),
+                        func.sum(per_day.c.participations).label("participations"),
+                        func.sum(per_day.c.minutes).label("minutes"), func.count().label("days"))
+                 .group_by(per_day.c.user_id, month).cte("per_month").prefix_with("MATERIALIZED"))
+    community = func.coalesce(User.community, "undisclosed")
+    per_person = (_people(select(User.id.label("user_id"), User.municipality_id.label("municipality"),
+                                 User.sex.label("sex"), User.institution_type_id.label("institution"),
+                                 community.label("community"),
+                                 func.sum(per_month.c.participations).label("participations"),
+                                 func.sum(per_month.c.minutes).label("minutes"),
+                                 func.sum(per_month.c.days).label("days"))
+                          .select_from(per_month).join(User, User.id == per_month.c.user_id), f)
+                  .group_by(User.id, User.municipality_id, User.sex, User.institution_type_id, community)
+                  .cte("per_person").prefix_with("MATERIALIZED"))
 
-    def grouped(name, column=None):
-        key = literal(None, String) if column is None else (
-            month_label(column) if name == "month" else cast(column, String))
-        stmt = _people(select(literal(name, String).label("grouping"), key.label("value"),
-                              func.count(distinct(per_person.c.user_id)), func.sum(per_person.c.participations),
-                              func.sum(per_person.c.hours), func.sum(per_person.c.days))
-                       .select_from(per_person).join(User, User.id == per_person.c.user_id), f)
-        return stmt if column is None else stmt.group_by(column)
+    def sums(source):
+        return (func.count(), func.sum(source.c.participations), func.sum(source.c.minutes) / 60.0,
+                func.sum(source.c.days))
 
-    statement = union_all(grouped("total"), *(grouped(name, dimensions[name]) for name in GROUPINGS))
+    def grouped(name):
+        if name == "total":
+            return select(literal(name, String), literal(None, String), *sums(per_person))
+        column = per_person.c[name]
+        return select(literal(name, String), cast(column, String), *sums(per_person)).group_by(column)
+
+    months = (_people(select(literal("month", String), month_label(per_month.c.month), *sums(per_month))
+                      .select_from(per_month).join(User, User.id == per_month.c.user_id), f)
+              .group_by(per_month.c.month))
+    statement = union_all(grouped("total"), *(grouped(name) for name in GROUPINGS), months)
     return {(row[0], row[1]): (row[2], int(row[3] or 0), float(row[4] or 0), int(row[5] or 0))
             for row in db.session.execute(statement)}
 
@@ -296,10 +291,11 @@ def _gain(f: Filters, ended) -> tuple[float | None, float | None, int]:
             .join(pre_quiz, and_(pre_quiz.c.id == pre.c.quiz_id, pre_quiz.c.kind == "pre_test"))
             .join(post, and_(post.c.workshop_id == pre.c.workshop_id, post.c.user_id == pre.c.user_id))
             .join(post_quiz, and_(post_quiz.c.id == post.c.quiz_id, post_quiz.c.kind == "post_test"))
-            .join(User, User.id == pre.c.user_id)
             .join(Enrolment, and_(Enrolment.workshop_id == pre.c.workshop_id, Enrolment.user_id == pre.c.user_id))
             .where(pre.c.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)))
-    row = db.session.execute(_people(stmt, f)).one()
+    if f.person_filtered:
+        stmt = _people(stmt.join(User, User.id == pre.c.user_id), f)
+    row = db.session.execute(stmt).one()
     if not row[2]:
         return None, None, 0
     return round(float(row[0]), 1), round(float(row[1]), 1), row[2]
@@ -352,9 +348,10 @@ def activities(f: Filters) -> list[Activity]:
         .group_by(Workshop.id, Workshop.title, Programme.code, Module.code, Workshop.mode, Municipality.name_sq,
                   Workshop.start_date, Workshop.end_date)
         .order_by(Workshop.start_date, Workshop.id)).all()
-    people = dict(db.session.execute(_participations(
-        f, WorkshopSession.workshop_id, func.count(distinct(Attendance.user_id))).group_by(
-        WorkshopSession.workshop_id)).tuples().all())
+    people = dict(db.session.execute(
+        _people(_summary(f, ParticipationDay.workshop_id, func.count(distinct(ParticipationDay.user_id)))
+                .join(User, User.id == ParticipationDay.user_id), f)
+        .group_by(ParticipationDay.workshop_id)).tuples().all())
     return [Activity(workshop_id=r[0], title=r[1], programme=r[2], module=r[3], mode=r[4], municipality=r[5] or "",
                      start_date=r[6], end_date=r[7], sessions=r[8], hours=round(float(r[9] or 0) / 60, 2),
                      participants=people.get(r[0], 0)) for r in rows]

@@ -1,7 +1,8 @@
 """SQL the two databases spell differently, behind one name each.
 
-Days and months are those of the UTC timestamp: a session's local day in Kosovo (UTC+1/+2) is
-the same for every session that starts after 02:00 local time, which all trainings do.
+A session's month is that of its UTC start: its month in Kosovo (UTC+1/+2) is the same for every
+session that starts after 02:00 local time, which all trainings do. The participation summary
+keeps Kosovo days (dates), whose month is ``month_of``.
 """
 from __future__ import annotations
 
@@ -46,43 +47,27 @@ def _minutes_pg(element, compiler, **kw):
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
 
 
-class month_key(FunctionElement):  # noqa: N801
-    """A value per month of a timestamp, cheap to group by (turned into 'YYYY-MM' by month_label)."""
-
-    inherit_cache = True
-
-
-class day_key(FunctionElement):  # noqa: N801
-    """A value per day of a timestamp, cheap to count distinct."""
+class month_of(FunctionElement):  # noqa: N801
+    """A compact value per month of a date, cheap to group by ('YYYY-MM' through month_label)."""
 
     inherit_cache = True
 
 
 class month_label(FunctionElement):  # noqa: N801
-    """'YYYY-MM' of a month_key."""
+    """'YYYY-MM' of a month_of."""
 
     type = String()
     inherit_cache = True
 
 
-@compiles(month_key, "sqlite")
-def _month_key_sqlite(element, compiler, **kw):
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {compiler.process(list(element.clauses)[0], **kw)})"
 
 
-@compiles(month_key, "postgresql")
-def _month_key_pg(element, compiler, **kw):
-    return f"date_trunc('month', timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}))"
-
-
-@compiles(day_key, "sqlite")
-def _day_key_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(list(element.clauses)[0], **kw)})"
-
-
-@compiles(day_key, "postgresql")
-def _day_key_pg(element, compiler, **kw):
-    return f"date_trunc('day', timezone('UTC', {compiler.process(list(element.clauses)[0], **kw)}))"
+@compiles(month_of, "postgresql")
+def _month_of_pg(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(list(element.clauses)[0], **kw)}) AS DATE)"
 
 
 @compiles(month_label, "sqlite")
