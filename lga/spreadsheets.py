@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Iterator
+from typing import IO, Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -39,7 +39,15 @@ def xlsx_bytes(rows: Iterable[list], title: str) -> bytes:
 
 
 def xlsx_book(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
-    """A workbook of several sheets, written row by row (write-only: bounded memory)."""
+    """A workbook of several sheets, as bytes."""
+    out = io.BytesIO()
+    xlsx_write(out, sheets)
+    return out.getvalue()
+
+
+def xlsx_write(out: IO[bytes], sheets: Iterable[tuple[str, Iterable[list]]]) -> None:
+    """A workbook of several sheets, written row by row to ``out`` (write-only: openpyxl keeps
+    the rows in temporary files, so memory stays bounded whatever their number)."""
     workbook = Workbook(write_only=True)
     for title, rows in sheets:
         sheet = workbook.create_sheet(title=str(title)[:31] or "Sheet")
@@ -51,6 +59,4 @@ def xlsx_book(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
                     cell.data_type = "s"  # never a formula, whatever it starts with
                 cells.append(cell)
             sheet.append(cells)
-    out = io.BytesIO()
     workbook.save(out)
-    return out.getvalue()

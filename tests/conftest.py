@@ -42,13 +42,22 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(self._open_and_read, *args, **kwargs)
         from flask import has_app_context
 
         if has_app_context():
             from lga.extensions import db
 
             db.session.expire_all()
+        return response
+
+    def _open_and_read(self, *args, **kwargs):
+        """A streamed body is read in the request's own context (``stream_with_context`` needs
+        it); ``response.streamed`` tells the tests it was streamed."""
+        response = super().open(*args, **kwargs)
+        response.streamed = response.is_streamed
+        if response.is_streamed:
+            response.make_sequence()
         return response
 
 

@@ -19,11 +19,9 @@ from lga.catalogue.labels import MODE_LABELS
 from lga.catalogue.models import Module, Programme
 from lga.extensions import db
 from lga.reports import bp
-from lga.reports.outreach import SMALL, Filters, outreach, sees_small_counts
+from lga.reports.outreach import Filters, masked, outreach, sees_small_counts
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
-COUNTS = ("participants", "participations", "participant_days", "places_ended", "completed", "certificates",
-          "tested_both", "evaluations")
 
 
 class BadQuery(Exception):
@@ -64,31 +62,6 @@ def _filters() -> Filters:
                    sex=one_of("sex", set(SEXES)), community=one_of("community", set(COMMUNITIES)))
 
 
-def _mask(value):
-    return f"<{SMALL}" if isinstance(value, int) and 0 < value < SMALL else value
-
-
-def _masked(data: dict) -> dict:
-    """Counts from 1 to 4 hidden, and what could give them away (hours, means of few people)."""
-    for name in COUNTS:
-        data[name] = _mask(data[name])
-    if data["participants"] == f"<{SMALL}":
-        data["person_hours"] = None
-    if data["tested_both"] == f"<{SMALL}":
-        data["pre_mean"] = data["post_mean"] = data["learning_gain"] = None
-    if data["evaluations"] == f"<{SMALL}":
-        data["satisfaction_overall"] = data["satisfaction_all"] = None
-    for group in ("by_municipality", "by_sex", "by_institution", "by_community"):
-        for row in data[group]:
-            small = isinstance(row["participants"], int) and 0 < row["participants"] < SMALL
-            row["participants"], row["participations"] = _mask(row["participants"]), _mask(row["participations"])
-            if small:
-                row["person_hours"] = None
-    for row in data["monthly"]:
-        row["participants"], row["participations"] = _mask(row["participants"]), _mask(row["participations"])
-    return data
-
-
 @bp.route("/api/v1/outreach")
 @access.roles(*access.REPORT_READERS)
 def api_outreach():
@@ -96,10 +69,8 @@ def api_outreach():
         filters = _filters()
     except BadQuery as exc:
         return jsonify(error="bad_request", message=str(exc)), 400
-    data = outreach(filters).as_dict()
-    if not sees_small_counts(current_user):
-        data = _masked(data)
-    return jsonify(data)
+    report = outreach(filters)
+    return jsonify((report if sees_small_counts(current_user) else masked(report)).as_dict())
 
 
 @bp.route("/api/v1/openapi.yaml")

@@ -1,6 +1,7 @@
 """``flask lga report outreach --from DATE --to DATE [--programme CODE] --format xlsx|csv|json -o FILE``."""
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,18 @@ def _date(_ctx, _param, value: str) -> date:
         raise click.BadParameter(f"{value!r} is not a date like 2021-01-31") from None
 
 
+def _check(date_from: date, date_to: date, programme: str | None) -> None:
+    from lga.catalogue.models import Programme
+
+    if date_to < date_from:
+        click.echo("--to is before --from.", err=True)
+        sys.exit(2)
+    if programme and not db.session.scalar(select(Programme.id).where(Programme.code == programme)):
+        known = ", ".join(db.session.scalars(select(Programme.code).order_by(Programme.code)))
+        click.echo(f"Unknown programme {programme!r} (known: {known}).", err=True)
+        sys.exit(2)
+
+
 @report_group.command("outreach")
 @click.option("--from", "date_from", required=True, callback=_date, help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", required=True, callback=_date, help="Last day (YYYY-MM-DD), included.")
@@ -34,18 +47,11 @@ def _date(_ctx, _param, value: str) -> date:
 @click.option("--language", type=click.Choice(["sq", "en", "sr"]), default="sq", show_default=True)
 def outreach_command(date_from: date, date_to: date, programme: str | None, fmt: str, output: Path, language: str):
     """Who was trained, where, in what, with what result: the donor report for a period."""
-    from lga.catalogue.models import Programme
     from lga.i18n import babel_locale_for
     from lga.reports import export
     from lga.reports.outreach import Filters, outreach
 
-    if date_to < date_from:
-        click.echo("--to is before --from.", err=True)
-        sys.exit(2)
-    if programme and not db.session.scalar(select(Programme.id).where(Programme.code == programme)):
-        known = ", ".join(db.session.scalars(select(Programme.code).order_by(Programme.code)))
-        click.echo(f"Unknown programme {programme!r} (known: {known}).", err=True)
-        sys.exit(2)
+    _check(date_from, date_to, programme)
     with force_locale(babel_locale_for(language)):
         report = outreach(Filters(date_from=date_from, date_to=date_to, programme=programme))
         if fmt == "xlsx":
@@ -57,3 +63,37 @@ def outreach_command(date_from: date, date_to: date, programme: str | None, fmt:
         else:
             output.write_text(export.json_text(report), encoding="utf-8")
     click.echo(f"{report.workshops} workshops, {report.participants} participants; written {output}.")
+
+
+@report_group.command("participants")
+@click.option("--from", "date_from", required=True, callback=_date, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, callback=_date, help="Last day (YYYY-MM-DD), included.")
+@click.option("--programme", default=None, help="Programme code: LGA, DEM, SSSM.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--language", type=click.Choice(["sq", "en", "sr"]), default="sq", show_default=True)
+def participants_command(date_from: date, date_to: date, programme: str | None, fmt: str, output: Path,
+                         language: str):
+    """The people behind the outreach figures (personal data: keep the file safe), streamed."""
+    from lga.audit.services import record
+    from lga.i18n import babel_locale_for
+    from lga.reports import participants
+    from lga.reports.outreach import Filters
+
+    _check(date_from, date_to, programme)
+    filters = Filters(date_from=date_from, date_to=date_to, programme=programme)
+    record("report.exported", None, actor=None, entity_type="report",
+           changes={"report": (None, "participants"), "format": (None, fmt), "via": (None, "cli"),
+                    "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
+    db.session.commit()
+    lines = 0
+    with force_locale(babel_locale_for(language)):
+        if fmt == "csv":
+            with output.open("w", encoding="utf-8", newline="") as out:
+                for chunk in participants.csv_stream(db.session, filters):
+                    out.write(chunk)
+                    lines += 1
+        else:
+            with output.open("wb") as out, participants.xlsx_file(db.session, filters) as workbook:
+                shutil.copyfileobj(workbook, out)
+    click.echo(f"written {output}" + (f" ({lines - 2:,} people)." if fmt == "csv" else "."))

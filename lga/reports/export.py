@@ -9,7 +9,12 @@ from flask_babel import gettext as _
 
 from lga import spreadsheets
 from lga.catalogue.labels import MODE_LABELS
-from lga.reports.outreach import Activity, Outreach, activities
+from lga.reports.outreach import Activity, Outreach, activities, masked_activities
+
+
+def _activities(report: Outreach) -> list[Activity]:
+    items = activities(report.filters)
+    return masked_activities(items) if report.masked else items
 
 
 def summary_rows(report: Outreach) -> Iterator[list]:
@@ -17,6 +22,8 @@ def summary_rows(report: Outreach) -> Iterator[list]:
     yield [_("Outreach report"), f"{f.date_from.isoformat()} – {f.date_to.isoformat()}"]
     if f.programme:
         yield [_("Programme"), f.programme]
+    if report.masked:
+        yield [_("Counts from 1 to 4 are shown as <5 so that nobody can be singled out.")]
     yield []
     yield [_("Figure"), _("Value")]
     yield from (
@@ -72,7 +79,7 @@ def results_rows(report: Outreach) -> Iterator[list]:
 def xlsx(report: Outreach) -> bytes:
     return spreadsheets.xlsx_book([
         (_("Summary"), summary_rows(report)),
-        (_("Activities"), activity_rows(activities(report.filters))),
+        (_("Activities"), activity_rows(_activities(report))),
         (_("Participation"), participation_rows(report)),
         (_("Results"), results_rows(report)),
     ])
@@ -85,7 +92,7 @@ def csv_text(report: Outreach) -> Iterator[str]:
             for row in source:
                 if row:
                     yield [section, *row]
-        for row in activity_rows(activities(report.filters)):
+        for row in activity_rows(_activities(report)):
             yield [_("Activities"), *row]
     return spreadsheets.csv_lines(rows())
 
@@ -93,5 +100,5 @@ def csv_text(report: Outreach) -> Iterator[str]:
 def json_text(report: Outreach) -> str:
     data = report.as_dict()
     data["activities"] = [dict(a.__dict__, start_date=a.start_date.isoformat(), end_date=a.end_date.isoformat())
-                          for a in activities(report.filters)]
+                          for a in _activities(report)]
     return json.dumps(data, ensure_ascii=False, indent=2)

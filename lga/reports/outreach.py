@@ -24,9 +24,10 @@ Definitions (the test suite recomputes each of them from the rows):
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, distinct, func, literal, select, union_all
 
 from lga.accounts.models import COMMUNITIES, SEXES, InstitutionType, Municipality, User
@@ -37,6 +38,7 @@ from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
 from lga.reports.sql import minutes_between, month_label, month_of, utc_month
 
+SEX_LABELS = {"female": _l("Women"), "male": _l("Men"), "undisclosed": _l("Not stated")}
 # Counts below this (but above 0) are shown to donors as "<5": nobody can be singled out.
 SMALL = 5
 
@@ -99,8 +101,12 @@ class Outreach:
     by_community: list[Breakdown] = field(default_factory=list)
     monthly: list[dict] = field(default_factory=list)
 
+    masked: bool = False  # a copy for readers who see small counts as "<5" (see masked())
+
     @property
     def completion_rate(self) -> float | None:
+        if self.masked and (_hidden(self.places_ended) or _hidden(self.completed)):
+            return None
         return round(100.0 * self.completed / self.places_ended, 1) if self.places_ended else None
 
     @property
@@ -113,20 +119,60 @@ class Outreach:
         data = asdict(self)
         data["filters"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data["filters"].items()}
         data["completion_rate"], data["learning_gain"] = self.completion_rate, self.learning_gain
+        del data["masked"]
         return data
+
+
+# --- what donors see: counts from 1 to 4 as "<5", and whatever could give them away --------------
+
+COUNTS = ("participants", "participations", "participant_days", "places_ended", "completed", "certificates",
+          "tested_both", "evaluations")
+
+
+def _hidden(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and 0 < value < SMALL)
+
+
+def mask(value):
+    """A count from 1 to 4 as "<5"; anything else as it is."""
+    return f"<{SMALL}" if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL else value
+
+
+def masked(report: Outreach) -> Outreach:
+    """A copy of the report for readers who must not be able to single anyone out (the donor
+    role): counts from 1 to 4 become "<5", and the hours of so few people, their test means,
+    their completion rate and the satisfaction of so few answers are left out."""
+    copy = replace(report, masked=True, **{name: mask(getattr(report, name)) for name in COUNTS})
+    if _hidden(report.participants):
+        copy.person_hours = None
+    if _hidden(report.tested_both):
+        copy.pre_mean = copy.post_mean = None
+    if _hidden(report.evaluations):
+        copy.satisfaction_overall = copy.satisfaction_all = None
+    for name in ("by_municipality", "by_sex", "by_institution", "by_community"):
+        setattr(copy, name, [replace(b, participants=mask(b.participants), participations=mask(b.participations),
+                                     person_hours=None if _hidden(b.participants) else b.person_hours)
+                             for b in getattr(report, name)])
+    copy.monthly = [dict(m, participants=mask(m["participants"]), participations=mask(m["participations"]))
+                    for m in report.monthly]
+    return copy
+
+
+def masked_activities(items: list["Activity"]) -> list["Activity"]:
+    return [replace(a, participants=mask(a.participants)) for a in items]
 
 
 def _workshops(f: Filters):
     """Published workshops matching the workshop filters (a subquery of ids)."""
-    return select(Workshop.id).where(*_workshop_conditions(f))
+    return select(Workshop.id).where(*workshop_conditions(f))
 
 
-def _in_period(f: Filters):
+def in_period(f: Filters):
     starts, ends = local_midnight(f.date_from), local_midnight(f.date_to + timedelta(days=1))
     return and_(WorkshopSession.starts_at >= starts, WorkshopSession.starts_at < ends)
 
 
-def _people(stmt, f: Filters):
+def of_people(stmt, f: Filters):
     if f.municipality_id is not None:
         stmt = stmt.where(User.municipality_id == f.municipality_id)
     if f.institution_type_id is not None:
@@ -138,7 +184,7 @@ def _people(stmt, f: Filters):
     return stmt
 
 
-def _workshop_conditions(f: Filters) -> list:
+def workshop_conditions(f: Filters) -> list:
     """The workshop filters as conditions on ``Workshop`` (for a query that joins it)."""
     conditions = [Workshop.status == "published"]
     if f.programme:
@@ -160,7 +206,7 @@ def outreach(f: Filters) -> Outreach:
     row = db.session.execute(
         select(func.count(distinct(WorkshopSession.workshop_id)), func.count(WorkshopSession.id),
                func.coalesce(func.sum(minutes_between(WorkshopSession.starts_at, WorkshopSession.ends_at)), 0))
-        .where(_in_period(f), WorkshopSession.workshop_id.in_(workshops))).one()
+        .where(in_period(f), WorkshopSession.workshop_id.in_(workshops))).one()
     result.workshops, result.sessions, result.training_hours = row[0], row[1], round(float(row[2]) / 60.0, 2)
     # 2. Participation: totals, breakdowns and months in one pass over the attendance (below).
     groups = _participation_groups(f)
@@ -169,7 +215,7 @@ def outreach(f: Filters) -> Outreach:
         total[0], total[1], round(total[2], 2), total[3])
     # 3. Completion and certificates: the workshops of the period that have ended in it.
     ended = (select(Workshop.id).where(Workshop.id.in_(workshops), Workshop.end_date <= f.date_to,
-                                       Workshop.id.in_(select(WorkshopSession.workshop_id).where(_in_period(f)))))
+                                       Workshop.id.in_(select(WorkshopSession.workshop_id).where(in_period(f)))))
     places = (select(func.count(Enrolment.id), func.sum(case((Enrolment.status == "completed", 1), else_=0)),
                      func.count(Certificate.id))
               .select_from(Enrolment)
@@ -177,7 +223,7 @@ def outreach(f: Filters) -> Outreach:
                                            Enrolment.status == "completed"))
               .where(Enrolment.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)))
     if f.person_filtered:
-        places = _people(places.join(User, User.id == Enrolment.user_id), f)
+        places = of_people(places.join(User, User.id == Enrolment.user_id), f)
     row = db.session.execute(places).one()
     result.places_ended, result.completed, result.certificates = row[0], int(row[1] or 0), row[2]
     # 4. Learning gain: people of those workshops with both tests.
@@ -204,7 +250,7 @@ def _summary(f: Filters, *columns):
     return (select(*columns).select_from(ParticipationDay)
             .join(Workshop, Workshop.id == ParticipationDay.workshop_id)
             .where(ParticipationDay.day >= f.date_from, ParticipationDay.day <= f.date_to,
-                   *_workshop_conditions(f)))
+                   *workshop_conditions(f)))
 
 
 def _participation_groups(f: Filters) -> dict[tuple[str, str | None], tuple[int, int, float, int]]:
@@ -223,7 +269,7 @@ def _participation_groups(f: Filters) -> dict[tuple[str, str | None], tuple[int,
                         func.sum(per_day.c.minutes).label("minutes"), func.count().label("days"))
                  .group_by(per_day.c.user_id, month).cte("per_month").prefix_with("MATERIALIZED"))
     community = func.coalesce(User.community, "undisclosed")
-    per_person = (_people(select(User.id.label("user_id"), User.municipality_id.label("municipality"),
+    per_person = (of_people(select(User.id.label("user_id"), User.municipality_id.label("municipality"),
                                  User.sex.label("sex"), User.institution_type_id.label("institution"),
                                  community.label("community"),
                                  func.sum(per_month.c.participations).label("participations"),
@@ -243,7 +289,7 @@ def _participation_groups(f: Filters) -> dict[tuple[str, str | None], tuple[int,
         column = per_person.c[name]
         return select(literal(name, String), cast(column, String), *sums(per_person)).group_by(column)
 
-    months = (_people(select(literal("month", String), month_label(per_month.c.month), *sums(per_month))
+    months = (of_people(select(literal("month", String), month_label(per_month.c.month), *sums(per_month))
                       .select_from(per_month).join(User, User.id == per_month.c.user_id), f)
               .group_by(per_month.c.month))
     statement = union_all(grouped("total"), *(grouped(name) for name in GROUPINGS), months)
@@ -270,7 +316,7 @@ def _monthly(f: Filters, groups: dict) -> list[dict]:
     month = utc_month(WorkshopSession.starts_at)
     sessions = dict(db.session.execute(
         select(month, func.count(WorkshopSession.id))
-        .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f))).group_by(month)).tuples().all())
+        .where(in_period(f), WorkshopSession.workshop_id.in_(_workshops(f))).group_by(month)).tuples().all())
     people = {value: (hit[0], hit[1]) for (name, value), hit in groups.items() if name == "month"}
     months, day = [], f.date_from.replace(day=1)
     while day <= f.date_to:
@@ -294,7 +340,7 @@ def _gain(f: Filters, ended) -> tuple[float | None, float | None, int]:
             .join(Enrolment, and_(Enrolment.workshop_id == pre.c.workshop_id, Enrolment.user_id == pre.c.user_id))
             .where(pre.c.workshop_id.in_(ended), Enrolment.status.in_(HOLDS_PLACE)))
     if f.person_filtered:
-        stmt = _people(stmt.join(User, User.id == pre.c.user_id), f)
+        stmt = of_people(stmt.join(User, User.id == pre.c.user_id), f)
     row = db.session.execute(stmt).one()
     if not row[2]:
         return None, None, 0
@@ -304,7 +350,7 @@ def _gain(f: Filters, ended) -> tuple[float | None, float | None, int]:
 def _satisfaction(f: Filters) -> tuple[float | None, float | None, int]:
     from lga.evaluation.models import Evaluation, EvaluationAnswer, EvaluationItem, EvaluationResponse
 
-    in_period = select(WorkshopSession.workshop_id).where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
+    of_period = select(WorkshopSession.workshop_id).where(in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
     row = db.session.execute(
         select(func.avg(case((EvaluationItem.dimension == "overall", EvaluationAnswer.value))),
                func.avg(EvaluationAnswer.value), func.count(distinct(EvaluationResponse.id)))
@@ -312,7 +358,7 @@ def _satisfaction(f: Filters) -> tuple[float | None, float | None, int]:
         .join(EvaluationItem, EvaluationItem.id == EvaluationAnswer.item_id)
         .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
         .join(Evaluation, Evaluation.id == EvaluationResponse.evaluation_id)
-        .where(Evaluation.workshop_id.in_(in_period), EvaluationAnswer.value.is_not(None))).one()
+        .where(Evaluation.workshop_id.in_(of_period), EvaluationAnswer.value.is_not(None))).one()
     return (round(float(row[0]), 2) if row[0] is not None else None,
             round(float(row[1]), 2) if row[1] is not None else None, row[2])
 
@@ -344,12 +390,12 @@ def activities(f: Filters) -> list[Activity]:
         .join(Programme, Programme.id == Workshop.programme_id)
         .join(Module, Module.id == Workshop.module_id)
         .outerjoin(Municipality, Municipality.id == Workshop.municipality_id)
-        .where(_in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
+        .where(in_period(f), WorkshopSession.workshop_id.in_(_workshops(f)))
         .group_by(Workshop.id, Workshop.title, Programme.code, Module.code, Workshop.mode, Municipality.name_sq,
                   Workshop.start_date, Workshop.end_date)
         .order_by(Workshop.start_date, Workshop.id)).all()
     people = dict(db.session.execute(
-        _people(_summary(f, ParticipationDay.workshop_id, func.count(distinct(ParticipationDay.user_id)))
+        of_people(_summary(f, ParticipationDay.workshop_id, func.count(distinct(ParticipationDay.user_id)))
                 .join(User, User.id == ParticipationDay.user_id), f)
         .group_by(ParticipationDay.workshop_id)).tuples().all())
     return [Activity(workshop_id=r[0], title=r[1], programme=r[2], module=r[3], mode=r[4], municipality=r[5] or "",

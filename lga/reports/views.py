@@ -1,12 +1,13 @@
 """The outreach dashboard and its downloads.
 
 Managers and admins see every figure; the donor role sees aggregates only, with counts from 1 to
-4 shown as "<5" so that nobody can be singled out, and downloads nothing person-level."""
+4 shown as "<5" so that nobody can be singled out, and downloads the report so too. The list of
+participants (personal data) is for managers and admins only. Every download is audited."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, render_template, request
+from flask import Response, abort, render_template, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,10 +23,9 @@ from lga.catalogue.models import Module, ModuleTopic, Programme
 from lga.catalogue.scheduling import local_today
 from lga.extensions import db
 from lga.forms import QueryForm, choices, optional_int
-from lga.reports import bp, export
-from lga.reports.outreach import SMALL, Filters, outreach, sees_small_counts
+from lga.reports import bp, export, participants
+from lga.reports.outreach import SEX_LABELS, SMALL, Filters, masked, outreach, sees_small_counts
 
-SEX_LABELS = {"female": _l("Women"), "male": _l("Men"), "undisclosed": _l("Not stated")}
 
 
 class OutreachForm(QueryForm):
@@ -85,13 +85,18 @@ def outreach_page():
 
 
 @bp.route("/reports/outreach.<fmt>")
-@access.roles(access.MANAGER, access.ADMIN)
+@access.roles(*access.REPORT_READERS)
 def outreach_download(fmt: str):
+    """The donor report; readers who see small counts as "<5" (donors) download it so too."""
+    if fmt not in ("xlsx", "csv", "json"):
+        abort(404)
     form = _form()
     form.validate()
     report = outreach(_filters(form))
+    if not sees_small_counts(current_user):
+        report = masked(report)
     record("report.exported", None, actor=current_user, entity_type="report",
-           changes={"report": (None, "outreach"), "format": (None, fmt),
+           changes={"report": (None, "outreach"), "format": (None, fmt), "masked": (None, report.masked),
                     "filters": (None, {k: str(v) for k, v in report.filters.__dict__.items() if v is not None})})
     db.session.commit()
     name = f"outreach-{report.filters.date_from.isoformat()}-{report.filters.date_to.isoformat()}"
@@ -104,3 +109,24 @@ def outreach_download(fmt: str):
     if fmt == "json":
         return Response(export.json_text(report), mimetype="application/json")
     return Response(status=404)
+
+
+@bp.route("/reports/participants.<fmt>")
+@access.roles(access.MANAGER, access.ADMIN)
+def participants_download(fmt: str):
+    """The people behind the figures (personal data): streamed, whatever their number."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    form = _form()
+    form.validate()
+    filters = _filters(form)
+    record("report.exported", None, actor=current_user, entity_type="report",
+           changes={"report": (None, "participants"), "format": (None, fmt),
+                    "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
+    db.session.commit()
+    name = f"participants-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}"
+    if fmt == "csv":
+        return Response(stream_with_context(participants.csv_stream(db.session, filters)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return send_file(participants.xlsx_file(db.session, filters), as_attachment=True, download_name=f"{name}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -54,6 +54,7 @@ def sample_urls(app, objects) -> dict[str, str]:
         "evaluation.form": {"workshop_id": objects["workshop"].id},
         "evaluation.results": {"workshop_id": objects["workshop"].id},
         "reports.outreach_download": {"fmt": "json"},
+        "reports.participants_download": {"fmt": "csv"},
         "reports.api_outreach": {"from": "2026-01-01", "to": "2026-12-31"},
         "quizzes.quiz_new": {"workshop_id": objects["workshop"].id},
         "quizzes.quiz_edit": {"workshop_id": objects["workshop"].id, "quiz_id": objects["quiz"]},

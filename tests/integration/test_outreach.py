@@ -4,10 +4,12 @@ waitlisted people with attendance, partial attendance, a workshop across the per
 cancelled workshop, night-free sessions on several days)."""
 from __future__ import annotations
 
+import io
 import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -263,15 +265,31 @@ def test_the_dashboard_for_managers_and_donors(client, as_role, factory, db, app
     download = client.get(f"/reports/outreach.xlsx?{query}")
     assert download.status_code == 200 and download.data[:2] == b"PK"
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "report.exported")) is not None
-    # A donor: aggregates, small counts hidden, no downloads.
+    # A donor: aggregates, small counts hidden, in the downloads too; no list of people.
     donor = app.test_client()
     login(donor, factory.user(roles=("donor",), locale="en"))
     page = donor.get(f"/reports/outreach?{query}&sex=female&municipality=1").get_data(as_text=True)
     masked = outreach(Filters(*PERIOD, sex="female", municipality_id=1))
     assert 0 < masked.participants < 5  # the generated data has a small group here
     assert "<dt>Participants</dt><dd>&lt;5</dd>" in page
-    assert donor.get(f"/reports/outreach.xlsx?{query}").status_code == 403
-    assert "outreach.xlsx" not in page
+    assert "participants.csv" not in page and "participants.xlsx" not in page
+    assert donor.get(f"/reports/participants.csv?{query}").status_code == 403
+    small = donor.get(f"/reports/outreach.json?{query}&sex=female&municipality=1").get_json()
+    assert small["participants"] == "<5" and small["person_hours"] is None
+    book = openpyxl.load_workbook(io.BytesIO(donor.get(f"/reports/outreach.xlsx?{query}&sex=female&municipality=1").data))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Participants (distinct people)"] == "<5" and summary["Person-hours"] is None
+    shown, months = [], False
+    for row in book["Participation"].iter_rows(values_only=True):
+        months = months or row[0] == "Month"
+        people = row[2:4] if months else row[1:3]  # participants and participations (sessions are no people)
+        shown += [v for v in people if isinstance(v, (int, str)) and v not in ("Participants", "Participations")]
+    assert "<5" in shown and all(v == "<5" or v == 0 or v >= 5 for v in shown)
+    csv_text = donor.get(f"/reports/outreach.csv?{query}&sex=female&municipality=1").get_data(as_text=True)
+    assert "<5" in csv_text
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.exported")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.changes["masked"]["new"] is True
 
 
 def test_the_dashboard_filters_by_topic(client, as_role, factory, db):
