@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test translations messages db demo bench bench-quiz e2e clean
+.PHONY: run test install install-test translations messages db demo bench bench-quiz bench-reports e2e clean
 
 run: install translations db demo
 	@echo "Serving the LGA platform on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
@@ -52,6 +52,11 @@ demo: install
 bench: install-test translations
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/run.py
+
+# The outreach dashboard and the list of participants at scale (BENCH_REPORTS_ARGS="--database-url postgresql://…").
+bench-reports: install-test translations
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 
 # 200 trainees answer the pre-test and submit at the same moment (BENCH_QUIZ_ARGS="--database-url postgresql://…").
 bench-quiz: install-test translations
