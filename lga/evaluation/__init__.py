@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("evaluation", __name__)
 
 from lga.evaluation import views  # noqa: E402,F401
+from lga.evaluation import views_templates  # noqa: E402,F401

@@ -20,6 +20,7 @@ from lga.extensions import db
 from lga.i18n import localized
 
 KINDS = ("likert", "comment")
+KIND_LABELS = {"likert": _l("Statement to rate (1 to 5)"), "comment": _l("Question for comments")}
 DIMENSIONS = ("relevance", "content", "trainers", "organisation", "usefulness", "overall")
 DIMENSION_LABELS = {"relevance": _l("Relevance"), "content": _l("Content"), "trainers": _l("Trainers"),
                     "organisation": _l("Organisation"), "usefulness": _l("Usefulness for the work"),

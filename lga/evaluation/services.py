@@ -107,6 +107,10 @@ def submit(workshop: Workshop, user, raw: dict[int, str], *, now: datetime | Non
         evaluation = Evaluation(workshop_id=workshop.id, template_id=template.id)
         db.session.add(evaluation)
         db.session.flush()
+    # Read the items under a shared lock of their template: an editor changing them (who holds it
+    # exclusively, see editing.py) finishes first, or sees this answer and leaves them alone.
+    db.session.execute(select(EvaluationTemplate.id).where(EvaluationTemplate.id == evaluation.template_id)
+                       .with_for_update(read=True))
     answers = []
     for item in items_of(evaluation.template):
         value = (raw.get(item.id) or "").strip()

@@ -53,6 +53,11 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.review": {"attempt_id": objects["attempt"]},
         "evaluation.form": {"workshop_id": objects["workshop"].id},
         "evaluation.results": {"workshop_id": objects["workshop"].id},
+        "evaluation.template_edit": {"template_id": objects["evaluation_template"]},
+        "evaluation.template_preview": {"template_id": objects["evaluation_template"]},
+        "evaluation.item_new": {"template_id": objects["evaluation_template"]},
+        "evaluation.item_edit": {"template_id": objects["evaluation_template"],
+                                 "item_id": objects["evaluation_item"]},
         "reports.outreach_download": {"fmt": "json"},
         "reports.participants_download": {"fmt": "csv"},
         "reports.api_outreach": {"from": "2026-01-01", "to": "2026-12-31"},
@@ -120,7 +125,11 @@ def objects(factory, db):
     answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response={"value": True}, fraction=1.0)
     db.session.add(answer)
     db.session.commit()
-    return {"module": module, "person": person, "workshop": workshop, "feed_token": token,
+    from lga.evaluation.models import EvaluationItem
+
+    evaluation_item = db.session.scalar(select(EvaluationItem).order_by(EvaluationItem.id))  # the standard form's
+    return {"evaluation_template": evaluation_item.template_id, "evaluation_item": evaluation_item.id,
+            "module": module, "person": person, "workshop": workshop, "feed_token": token,
             "session_id": session_id, "certificate": "ABCD-EFGH-JKLM", "quiz": quiz.id, "attempt": attempt.id,
             "question": question.id, "answer": answer.id}
 
@@ -249,7 +258,8 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
         defaults = {"kind": "municipalities", "item_id": 1, "user_id": objects["person"].id, "token": "x",
                     "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1,
                     "ticket": "x", "code": "ABCDEF", "quiz_id": objects["quiz"], "attempt_id": objects["attempt"],
-                    "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1}
+                    "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1,
+                    "template_id": objects["evaluation_template"]}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
