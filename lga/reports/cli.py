@@ -97,3 +97,14 @@ def participants_command(date_from: date, date_to: date, programme: str | None, 
             with output.open("wb") as out, participants.xlsx_file(db.session, filters) as workbook:
                 shutil.copyfileobj(workbook, out)
     click.echo(f"written {output}" + (f" ({lines - 2:,} people)." if fmt == "csv" else "."))
+
+
+@report_group.command("rebuild-summary")
+def rebuild_summary_command():
+    """Compute the participation summary the figures read again from the attendance, the places
+    and the timetables (after a restore or a bulk load that went around the application)."""
+    from lga.attendance.participation import rebuild
+
+    rows = rebuild(db.session)
+    db.session.commit()
+    click.echo(f"participation summary: {rows:,} rows.")

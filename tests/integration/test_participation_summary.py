@@ -145,3 +145,18 @@ def test_a_deleted_workshop_takes_its_summary_along(setup, db):
     db.session.delete(workshop)
     db.session.commit()
     assert stored(db) == {}
+
+
+def test_the_command_rebuilds_a_summary_gone_astray(setup, db, runner):
+    from sqlalchemy import delete
+
+    trainer, workshop, sessions, people, _places = setup
+    attendance.set_statuses(sessions[0], {p.id: "present" for p in people}, actor=trainer)
+    db.session.commit()
+    want = stored(db)
+    db.session.execute(delete(ParticipationDay))  # a bulk write around the ORM
+    db.session.commit()
+    result = runner.invoke(args=["lga", "report", "rebuild-summary"])
+    assert result.exit_code == 0 and "participation summary: 4 rows." in result.output
+    db.session.expire_all()
+    assert stored(db) == want == expected(db)
