@@ -31,14 +31,14 @@ from lga.reports.outreach import SEX_LABELS, SMALL, Filters, masked, outreach, s
 class OutreachForm(QueryForm):
     date_from = DateField(_l("From"), validators=[OptionalValue()])
     date_to = DateField(_l("To"), validators=[OptionalValue()])
-    programme = SelectField(_l("Programme / donor"))
-    module = SelectField(_l("Module"))
-    topic = SelectField(_l("Topic"))
-    mode = SelectField(_l("Mode"))
+    programme = SelectField(_l("Programme / donor"), default="")
+    module = SelectField(_l("Module"), default="")
+    topic = SelectField(_l("Topic"), default="")
+    mode = SelectField(_l("Mode"), default="")
     municipality = SelectField(_l("Participants' municipality"), coerce=optional_int)
     institution = SelectField(_l("Institution"), coerce=optional_int)
-    sex = SelectField(_l("Sex"))
-    community = SelectField(_l("Community"))
+    sex = SelectField(_l("Sex"), default="")
+    community = SelectField(_l("Community"), default="")
 
 
 def _form() -> OutreachForm:
@@ -104,7 +104,7 @@ def outreach_download(fmt: str):
         return Response(export.xlsx(report), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "csv":
-        return Response(export.csv_text(report), mimetype="text/csv",
+        return Response(stream_with_context(export.csv_text(report)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "json":
         return Response(export.json_text(report), mimetype="application/json")

@@ -49,5 +49,12 @@ def test_manager_filters_to_sssm_2021_downloads_the_excel_and_a_donor_sees_small
     assert small and "<5" in cells
     for row in small:
         assert str(row.participants) not in table.locator("tbody tr", has_text=row.label).locator("td").first.inner_text()
-    assert second_page.locator("a[href*='outreach.xlsx']").count() == 0
+    assert second_page.locator("a[href*='participants.']").count() == 0  # no list of people for donors
+    with second_page.expect_download() as info:  # the donor's Excel file hides small counts too
+        second_page.locator("a[href*='outreach.xlsx']").click()
+    masked = tmp_path / "outreach-donor.xlsx"
+    info.value.save_as(masked)
+    book = load_workbook(masked)
+    municipalities = {row[0]: row[1] for row in book["Participation"].iter_rows(values_only=True) if row and row[0]}
+    assert all(municipalities[row.label] == "<5" for row in small)
     shot(second_page, "report-outreach-donor")

@@ -261,6 +261,7 @@ def test_the_dashboard_for_managers_and_donors(client, as_role, factory, db, app
     want = _expected(db, Filters(*PERIOD))
     page = client.get(f"/reports/outreach?{query}").get_data(as_text=True)
     assert "Outreach" in page and "<svg" in page and "Municipality (all 38)" in page
+    assert "Not a valid choice" not in page  # filters left empty are "All", not an error
     assert f"<dt>Participants</dt><dd>{want['participants']}</dd>" in page
     download = client.get(f"/reports/outreach.xlsx?{query}")
     assert download.status_code == 200 and download.data[:2] == b"PK"
