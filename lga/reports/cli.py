@@ -70,10 +70,12 @@ def outreach_command(date_from: date, date_to: date, programme: str | None, fmt:
 @click.option("--to", "date_to", required=True, callback=_date, help="Last day (YYYY-MM-DD), included.")
 @click.option("--programme", default=None, help="Programme code: LGA, DEM, SSSM.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="csv", show_default=True)
+@click.option("--everyone", is_flag=True,
+              help="Every enrolment (requested, waitlisted, declined, cancelled too), not only the place holders.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--language", type=click.Choice(["sq", "en", "sr"]), default="sq", show_default=True)
-def participants_command(date_from: date, date_to: date, programme: str | None, fmt: str, output: Path,
-                         language: str):
+def participants_command(date_from: date, date_to: date, programme: str | None, fmt: str, everyone: bool,
+                         output: Path, language: str):
     """The people behind the outreach figures (personal data: keep the file safe), streamed."""
     from lga.audit.services import record
     from lga.i18n import babel_locale_for
@@ -84,17 +86,19 @@ def participants_command(date_from: date, date_to: date, programme: str | None, 
     filters = Filters(date_from=date_from, date_to=date_to, programme=programme)
     record("report.exported", None, actor=None, entity_type="report",
            changes={"report": (None, "participants"), "format": (None, fmt), "via": (None, "cli"),
+                    "everyone": (None, everyone),
                     "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
     db.session.commit()
     lines = 0
     with force_locale(babel_locale_for(language)):
         if fmt == "csv":
             with output.open("w", encoding="utf-8", newline="") as out:
-                for chunk in participants.csv_stream(db.session, filters):
+                for chunk in participants.csv_stream(db.session, filters, everyone=everyone):
                     out.write(chunk)
                     lines += 1
         else:
-            with output.open("wb") as out, participants.xlsx_file(db.session, filters) as workbook:
+            with output.open("wb") as out, participants.xlsx_file(db.session, filters,
+                                                                                 everyone=everyone) as workbook:
                 shutil.copyfileobj(workbook, out)
     click.echo(f"written {output}" + (f" ({lines - 2:,} people)." if fmt == "csv" else "."))
 

@@ -1,7 +1,8 @@
 """The list of participants behind the outreach figures: personal data, for managers and admins.
 
-One row per place holder (enrolled or completed) of the workshops of the period (those with a
-session in it, as on the dashboard), matching the filters, with what they took part in during
+One row per place holder (enrolled or completed; with ``everyone``, every enrolment: requested,
+waitlisted, declined and cancelled too) of the workshops of the period (those with a session in
+it, as on the dashboard), matching the filters, with what they took part in during
 the period (from the participation summary), their certificate and their test results. It is
 written as it is read: the rows stream from a server-side cursor in batches, to a CSV response
 line by line or to an XLSX workbook in write-only mode through a temporary file, so memory stays
@@ -24,7 +25,8 @@ from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.reports.outreach import SEX_LABELS, Filters, in_period, of_people, workshop_conditions
 
 BATCH = 1000
-PLACE_LABELS = {"enrolled": _l("Enrolled"), "completed": _l("Completed")}
+PLACE_LABELS = {"enrolled": _l("Enrolled"), "completed": _l("Completed"), "requested": _l("Requested"),
+                "waitlisted": _l("Waitlisted"), "rejected": _l("Declined"), "cancelled": _l("Cancelled")}
 
 
 def _grades(kind: str):
@@ -35,7 +37,7 @@ def _grades(kind: str):
             .group_by(QuizGrade.workshop_id, QuizGrade.user_id).subquery(kind))
 
 
-def statement(f: Filters):
+def statement(f: Filters, *, everyone: bool = False):
     """The rows, in one statement (ordered by workshop, then name)."""
     taken = (select(ParticipationDay.workshop_id, ParticipationDay.user_id,
                     func.sum(ParticipationDay.participations).label("participations"),
@@ -61,8 +63,10 @@ def statement(f: Filters):
             .outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id, Certificate.revoked_at.is_(None)))
             .outerjoin(pre, and_(pre.c.workshop_id == Enrolment.workshop_id, pre.c.user_id == Enrolment.user_id))
             .outerjoin(post, and_(post.c.workshop_id == Enrolment.workshop_id, post.c.user_id == Enrolment.user_id))
-            .where(Enrolment.status.in_(HOLDS_PLACE), Enrolment.workshop_id.in_(of_period), *workshop_conditions(f))
+            .where(Enrolment.workshop_id.in_(of_period), *workshop_conditions(f))
             .order_by(Workshop.start_date, Workshop.id, User.family_name, User.given_name, User.id))
+    if not everyone:
+        stmt = stmt.where(Enrolment.status.in_(HOLDS_PLACE))
     return of_people(stmt, f)
 
 
@@ -74,13 +78,13 @@ def header() -> list:
             _("Post-test (%)")]
 
 
-def rows(session, f: Filters, *, language: str | None = None) -> Iterator[list]:
+def rows(session, f: Filters, *, everyone: bool = False, language: str | None = None) -> Iterator[list]:
     """The header, then one list per row, read from the database in batches of ``BATCH``."""
     from lga.i18n import current_language, localized
 
     serbian = (language or current_language()) == "sr"
     yield header()
-    result = session.execute(statement(f).execution_options(yield_per=BATCH))
+    result = session.execute(statement(f, everyone=everyone).execution_options(yield_per=BATCH))
     for (_id, title, programme, module, first, last, given, family, email, sex, municipality_sq, municipality_sr,
          institution, institution_name, position, community, place, participations, minutes, days, certificate,
          pre, post) in result:
@@ -92,13 +96,13 @@ def rows(session, f: Filters, *, language: str | None = None) -> Iterator[list]:
                round(pre, 1) if pre is not None else "", round(post, 1) if post is not None else ""]
 
 
-def csv_stream(session, f: Filters) -> Iterator[str]:
-    return spreadsheets.csv_lines(rows(session, f))
+def csv_stream(session, f: Filters, *, everyone: bool = False) -> Iterator[str]:
+    return spreadsheets.csv_lines(rows(session, f, everyone=everyone))
 
 
-def xlsx_file(session, f: Filters) -> IO[bytes]:
+def xlsx_file(session, f: Filters, *, everyone: bool = False) -> IO[bytes]:
     """The workbook in an anonymous temporary file (gone once closed), at its start."""
     out = tempfile.TemporaryFile()
-    spreadsheets.xlsx_write(out, [(_("Participants"), rows(session, f))])
+    spreadsheets.xlsx_write(out, [(_("Participants"), rows(session, f, everyone=everyone))])
     out.seek(0)
     return out

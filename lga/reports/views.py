@@ -114,19 +114,21 @@ def outreach_download(fmt: str):
 @bp.route("/reports/participants.<fmt>")
 @access.roles(access.MANAGER, access.ADMIN)
 def participants_download(fmt: str):
-    """The people behind the figures (personal data): streamed, whatever their number."""
+    """The people behind the figures (personal data): streamed, whatever their number; with
+    ``places=all``, everyone who asked for a place, cancelled and waitlisted people too."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
     form = _form()
     form.validate()
     filters = _filters(form)
+    everyone = request.args.get("places") == "all"
     record("report.exported", None, actor=current_user, entity_type="report",
-           changes={"report": (None, "participants"), "format": (None, fmt),
+           changes={"report": (None, "participants"), "format": (None, fmt), "everyone": (None, everyone),
                     "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
     db.session.commit()
     name = f"participants-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}"
     if fmt == "csv":
-        return Response(stream_with_context(participants.csv_stream(db.session, filters)), mimetype="text/csv",
+        return Response(stream_with_context(participants.csv_stream(db.session, filters, everyone=everyone)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return send_file(participants.xlsx_file(db.session, filters), as_attachment=True, download_name=f"{name}.xlsx",
+    return send_file(participants.xlsx_file(db.session, filters, everyone=everyone), as_attachment=True, download_name=f"{name}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

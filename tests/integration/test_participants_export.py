@@ -69,6 +69,16 @@ def test_the_list_has_every_place_holder_with_their_figures(client, as_role, fac
     assert all("@" not in str(e.changes) for e in entries)
 
 
+def test_everyone_who_asked_for_a_place(client, as_role, factory, db):
+    _generate(factory, db)
+    as_role("manager", locale="en")
+    holders = _csv_rows(client.get(f"/reports/participants.csv?{QUERY}"))
+    everyone = _csv_rows(client.get(f"/reports/participants.csv?{QUERY}&places=all"))
+    assert {r["Place"] for r in everyone} >= {"Enrolled", "Completed", "Cancelled", "Waitlisted"}
+    assert [r for r in everyone if r["Place"] in ("Enrolled", "Completed")] == holders
+    assert all(r["Participations in the period"] == "0" for r in everyone if r["Place"] in ("Cancelled", "Waitlisted"))
+
+
 def test_person_filters_narrow_the_list(client, as_role, factory, db):
     _generate(factory, db)
     as_role("manager", locale="en")
