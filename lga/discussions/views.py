@@ -74,7 +74,7 @@ def board(workshop_id: int):
             db.session.commit()
         except DiscussionError as exc:
             db.session.rollback()
-            return _render_board(workshop, error=str(exc), draft=draft, status=400)
+            return _render_board(_board(workshop_id), error=str(exc), draft=draft, status=400)
         flash(_("Your thread is started. You will be told of replies."), "success")
         return redirect(url_for("discussions.thread", thread_id=thread.id))
     return _render_board(workshop)
@@ -97,7 +97,8 @@ def reply(thread_id: int):
         db.session.commit()
     except DiscussionError as exc:
         db.session.rollback()
-        return _render_thread(workshop, discussions.load_thread(thread_id), page_number=discussions.last_page(thread),
+        workshop, thread = _thread(thread_id)  # reloaded: the rollback expired them
+        return _render_thread(workshop, thread, page_number=discussions.last_page(thread),
                               error=str(exc), draft=body, status=400)
     flash(_("Your reply is posted."), "success")
     return redirect(url_for("discussions.thread", thread_id=thread.id, page=discussions.last_page(thread))
