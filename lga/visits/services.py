@@ -250,3 +250,20 @@ def review_report(report: VisitReport, decision: str, comment: str | None, *, ac
     record_update("visit.report_reviewed", report, {"status": decision, "review_comment": comment or None,
                                                     "reviewed_by_id": actor.id}, actor=actor)
     report.reviewed_at = now or utcnow()
+    _tell_author(report)
+
+
+def _tell_author(report: VisitReport) -> None:
+    """The participant hears of the review by email, in their language."""
+    from lga.accounts.models import User
+    from lga.mail import build_message, queue
+    from lga.web import external_url
+
+    user = db.session.get(User, report.user_id)
+    session = db.session.get(WorkshopSession, report.session_id)
+    if user is None or not user.active:
+        return
+    queue(build_message(
+        user.email, user.locale, lambda: _l('Your report on "%(title)s" was reviewed', title=session.title),
+        "visit_report_reviewed", user=user, report=report, session=session,
+        url=external_url("visits.plan", session_id=session.id) + "#report"))

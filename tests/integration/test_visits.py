@@ -170,7 +170,7 @@ def test_a_report_only_after_the_visit_and_only_by_a_participant(app, client, vi
     assert _reports(db) == 1
 
 
-def test_report_review_cycle(app, client, visit, db):
+def test_report_review_cycle(app, client, visit, db, mailbox):
     sid = visit["session"].id
     visit["ended"]()
     person = visit["participant"](given_name="Besa", family_name="Hoxha")
@@ -190,6 +190,10 @@ def test_report_review_cycle(app, client, visit, db):
     assert db.session.get(VisitReport, report.id).status == "submitted"
     assert post_form(trainer, f"/visit-reports/{report.id}/review",
                      {"decision": "changes_requested", "comment": "Say what you would apply in Prizren."}).status_code == 302
+    mailbox.wait_for(1)
+    (message,) = mailbox.to(person.email)
+    assert "was reviewed" in str(message["Subject"])
+    assert "Say what you would apply in Prizren." in mailbox.text_of(message)
     page = client.get(f"/sessions/{sid}/visit").get_data(as_text=True)
     assert "Changes requested" in page and "Say what you would apply in Prizren." in page
     assert _report(client, sid, to_apply="A shared register in Prizren.").status_code == 302
