@@ -246,6 +246,44 @@ def follow_thread(workshop: Workshop, thread: DiscussionThread, user, follow: bo
                                                             ThreadSubscription.thread_id == thread.id))
 
 
+def _signer():
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="lga-discussion-unsubscribe")
+
+
+def unsubscribe_token(user_id: int, workshop_id: int) -> str:
+    """For the link in every discussion email: stops that person's emails from that workshop's
+    board without logging in (the link is theirs alone)."""
+    return _signer().dumps([user_id, workshop_id])
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, Workshop] | None:
+    from itsdangerous import BadSignature
+
+    try:
+        user_id, workshop_id = _signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user, workshop = db.session.get(User, user_id), db.session.get(Workshop, workshop_id)
+    return (user, workshop) if user is not None and workshop is not None else None
+
+
+def unsubscribe_everywhere(user, workshop: Workshop) -> int:
+    """Stop following the board and every thread of this workshop; returns how many were followed."""
+    board = db.session.execute(delete(BoardSubscription).where(
+        BoardSubscription.user_id == user.id, BoardSubscription.workshop_id == workshop.id)).rowcount
+    threads = db.session.execute(delete(ThreadSubscription).where(
+        ThreadSubscription.user_id == user.id,
+        ThreadSubscription.thread_id.in_(select(DiscussionThread.id).where(
+            DiscussionThread.workshop_id == workshop.id)))
+        .execution_options(synchronize_session=False)).rowcount
+    if board or threads:
+        record("discussion.unsubscribed", workshop, actor=user,
+               changes={"board": (bool(board), False), "threads": (threads, 0)})
+    return board + threads
+
+
 # --- Notifications -------------------------------------------------------------------------------
 
 def _members_only(workshop_id: int):
@@ -285,7 +323,8 @@ def _notify(workshop: Workshop, thread: DiscussionThread, post: DiscussionPost, 
         queue(build_message(
             user.email, user.locale, lambda: _l("New post in \"%(title)s\"", title=thread.title),
             "discussion_post", user=user, workshop=workshop, thread=thread, post=post, author=author,
-            excerpt=_excerpt(post.body), post_url=url, board_url=board_url))
+            excerpt=_excerpt(post.body), post_url=url, board_url=board_url,
+            unsubscribe_url=external_url("discussions.unsubscribe", token=unsubscribe_token(user.id, workshop.id))))
 
 
 def _excerpt(body: str) -> str:
@@ -329,6 +368,8 @@ def send_digests(*, batch: int = 200) -> int:
                 if not threads or threads[-1]["thread"].id != post.thread_id:
                     threads.append({"thread": post.thread, "workshop": workshops[post.thread.workshop_id],
                                     "url": external_url("discussions.thread", thread_id=post.thread_id),
+                                    "unsubscribe_url": external_url("discussions.unsubscribe", token=unsubscribe_token(
+                                        user.id, post.thread.workshop_id)),
                                     "posts": []})
                 threads[-1]["posts"].append({"post": post, "excerpt": _excerpt(post.body)})
             count = len(user_posts)

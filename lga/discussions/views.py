@@ -202,3 +202,20 @@ def follow_thread(thread_id: int):
     flash(_("You will get emails about new replies.") if follow else _("You will no longer get emails about this thread."),
           "success")
     return redirect(url_for("discussions.thread", thread_id=thread.id))
+
+
+@bp.route("/discussions/unsubscribe/<token>", methods=["GET", "POST"])
+@access.public
+def unsubscribe(token: str):
+    """The link in every discussion email: one click to a page, one button to stop (a GET alone
+    changes nothing, so mail scanners that follow links do not unsubscribe people)."""
+    found = discussions.read_unsubscribe_token(token)
+    if found is None:
+        return render_template("discussions/unsubscribe.html", invalid=True, done=False), 400
+    user, workshop = found
+    done = False
+    if request.method == "POST":
+        discussions.unsubscribe_everywhere(user, workshop)
+        db.session.commit()
+        done = True
+    return render_template("discussions/unsubscribe.html", invalid=False, done=done, workshop=workshop)

@@ -67,6 +67,7 @@ def sample_urls(app, objects) -> dict[str, str]:
         "discussions.board": {"workshop_id": objects["workshop"].id},
         "discussions.thread": {"thread_id": objects["thread"]},
         "discussions.edit": {"post_id": objects["post"]},
+        "discussions.unsubscribe": {"token": "not-a-token"},
         "visits.plan": {"session_id": objects["visit_session"]},
         "visits.edit": {"session_id": objects["visit_session"]},
         "visits.reports": {"session_id": objects["visit_session"]},

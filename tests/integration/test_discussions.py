@@ -234,6 +234,7 @@ def test_board_followers_get_emails_at_once_or_in_one_daily_digest(app, board, d
     assert "2 new posts" in str(digest["Subject"])
     text = mailbox.text_of(digest)
     assert "Municipal plans" in text and "How do you plan" in text and "And the annual budget" in text
+    assert "/discussions/unsubscribe/" in text
     # Idempotent: each post goes into one digest once.
     again = runner.invoke(args=["lga", "send-discussion-digests"])
     assert again.exit_code == 0 and "0 sent" in again.output
@@ -295,3 +296,32 @@ def test_long_threads_are_paginated_with_a_fixed_number_of_queries(client, board
     with count_queries() as listing:
         response = client.get(f"/workshops/{board['workshop'].id}/discussions")
     assert response.status_code == 200 and listing.count <= 12, "\n".join(listing.statements)
+
+
+def test_the_unsubscribe_link_in_an_email_stops_the_emails(app, board, db, mailbox):
+    author, replier = board["participant"](), board["participant"]("gjilan")
+    a, b = app.test_client(), app.test_client()
+    login(a, author)
+    login(b, replier)
+    thread_id = _start(a, board["workshop"])
+    assert post_form(a, f"/workshops/{board['workshop'].id}/discussions/subscription", {"follow": "1"}).status_code == 302
+    mailbox.clear()
+    assert post_form(b, f"/discussions/{thread_id}/replies", {"body": "Hello"}).status_code == 302
+    mailbox.wait_for(1)
+    (message,) = mailbox.to(author.email)
+    link = re.search(r"https?://\S+/discussions/unsubscribe/\S+", mailbox.text_of(message)).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    anonymous = app.test_client()  # the link works without logging in ...
+    page = anonymous.get(f"/{path}")
+    assert page.status_code == 200 and "Social services" in page.get_data(as_text=True)
+    assert db.session.get(ThreadSubscription, (author.id, thread_id)) is not None  # ... but a GET changes nothing
+    assert post_form(anonymous, f"/{path}").status_code == 200
+    assert db.session.get(ThreadSubscription, (author.id, thread_id)) is None
+    assert not discussions.follows_board(board["workshop"].id, author.id)
+    mailbox.clear()
+    assert post_form(b, f"/discussions/{thread_id}/replies", {"body": "Again"}).status_code == 302
+    mailbox.wait_for(1, timeout=0.3)
+    assert mailbox.to(author.email) == []
+    # A forged or damaged link does nothing.
+    assert anonymous.get(f"/{path}x").status_code == 400
+    assert post_form(anonymous, "/discussions/unsubscribe/not-a-token").status_code == 400
