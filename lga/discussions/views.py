@@ -166,6 +166,8 @@ def edit(post_id: int):
             flash(_("Your post is saved."), "success")
             return redirect(url_for("discussions.thread", thread_id=thread.id,
                                     page=discussions.page_of_post(thread, post.id)) + f"#post-{post.id}")
+    elif post.hidden:
+        error = _("A hidden post cannot be edited.")
     elif not discussions.may_edit_post(post, current_user):
         error = _("Posts can be edited for %(n)d minutes after posting; this one no longer can.",
                   n=int(discussions.edit_window().total_seconds() // 60))
