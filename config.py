@@ -97,6 +97,8 @@ class Config:
     LGA_TIMEZONE = "Europe/Belgrade"  # Kosovo's zone: times are stored in UTC and shown in it
     # Reminders go out this many hours before a workshop's first session.
     LGA_REMINDER_HOURS = int(os.environ.get("LGA_REMINDER_HOURS", "24"))
+    # How long authors may edit their discussion posts.
+    LGA_DISCUSSION_EDIT_MINUTES = int(os.environ.get("LGA_DISCUSSION_EDIT_MINUTES", "30"))
     LGA_IMPORT_MAX_ROWS = int(os.environ.get("LGA_IMPORT_MAX_ROWS", "20000"))
     LGA_IMPORT_MAX_BYTES = int(os.environ.get("LGA_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
     # Behind a reverse proxy: how many proxies set X-Forwarded-* (0 = none).

@@ -164,3 +164,4 @@ from lga.enrolment import cli as _enrolment_cli  # noqa: E402,F401  (registers i
 from lga.attendance import cli as _attendance_cli  # noqa: E402,F401  (registers import-attendance)
 from lga.quizzes import cli as _quizzes_cli  # noqa: E402,F401  (registers import-gift, export-gift, close-attempts)
 from lga.reports import cli as _reports_cli  # noqa: E402,F401  (registers report outreach)
+from lga.discussions import cli as _discussions_cli  # noqa: E402,F401  (registers send-discussion-digests)

@@ -70,6 +70,13 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.bank_import": {"code": objects["module"].code},
         "quizzes.bank_export": {"code": objects["module"].code},
         "quizzes.question_page": {"question_id": objects["question"]},
+        "discussions.board": {"workshop_id": objects["workshop"].id},
+        "discussions.thread": {"thread_id": objects["thread"]},
+        "discussions.edit": {"post_id": objects["post"]},
+        "discussions.unsubscribe": {"token": "not-a-token"},
+        "visits.plan": {"session_id": objects["visit_session"]},
+        "visits.edit": {"session_id": objects["visit_session"]},
+        "visits.reports": {"session_id": objects["visit_session"]},
     }
     urls = {}
     with app.test_request_context():
@@ -124,11 +131,23 @@ def objects(factory, db):
     db.session.flush()
     answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response={"value": True}, fraction=1.0)
     db.session.add(answer)
+    from lga.discussions.models import DiscussionPost, DiscussionThread
+    from lga.visits.models import VisitReport
+
+    thread = DiscussionThread(workshop_id=workshop.id, author_id=person.id, title="Budget plans", post_count=1)
+    visit = WorkshopSession(workshop_id=workshop.id, title="Visit", format="study_visit",
+                            starts_at=session.starts_at + timedelta(hours=3), ends_at=session.starts_at + timedelta(hours=5))
+    db.session.add_all([thread, visit])
+    db.session.flush()
+    post = DiscussionPost(thread_id=thread.id, author_id=person.id, body="Hello")
+    db.session.add_all([post, VisitReport(session_id=visit.id, user_id=person.id, observed="A", to_apply="B")])
+    db.session.flush()
     db.session.commit()
     from lga.evaluation.models import EvaluationItem
 
     evaluation_item = db.session.scalar(select(EvaluationItem).order_by(EvaluationItem.id))  # the standard form's
     return {"evaluation_template": evaluation_item.template_id, "evaluation_item": evaluation_item.id,
+            "thread": thread.id, "post": post.id, "visit_session": visit.id,
             "module": module, "person": person, "workshop": workshop, "feed_token": token,
             "session_id": session_id, "certificate": "ABCD-EFGH-JKLM", "quiz": quiz.id, "attempt": attempt.id,
             "question": question.id, "answer": answer.id}
@@ -139,7 +158,13 @@ def objects(factory, db):
 OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"},
                 "quizzes.workshop_quizzes": {"trainer", "manager", "admin"},
                 "quizzes.quiz_page": {"trainer", "manager", "admin"},
-                "evaluation.form": {"trainer", "manager", "admin"}}
+                "evaluation.form": {"trainer", "manager", "admin"},
+                # Discussions and study visits: the workshop's members only (the sample person is the
+                # only participant), and only its author edits a post.
+                "discussions.board": {"trainer", "manager", "admin"},
+                "discussions.thread": {"trainer", "manager", "admin"},
+                "discussions.edit": set(),
+                "visits.plan": {"trainer", "manager", "admin"}}
 # Someone else's quiz attempt is as unknown as a made-up number (404); only its owner takes it, and
 # the workshop's staff review it.
 UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
@@ -259,7 +284,8 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
                     "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1,
                     "ticket": "x", "code": "ABCDEF", "quiz_id": objects["quiz"], "attempt_id": objects["attempt"],
                     "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1,
-                    "template_id": objects["evaluation_template"]}
+                    "template_id": objects["evaluation_template"], "thread_id": objects["thread"],
+                    "post_id": objects["post"], "report_id": 1}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
