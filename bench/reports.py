@@ -5,8 +5,9 @@
 2. **Dashboard**: in a child process with the app in production mode, for the last full year
    and for the whole data: ``outreach()`` (every figure and breakdown) and the whole
    ``/reports/outreach`` page as a manager (request, access check, queries, template), each
-   ``--repeat`` times after one warm-up call; best and median wall time and the number of SQL
-   statements.
+   ``--repeat`` times after one warm-up call; best and median wall time, the median as a
+   multiple of ``/health``'s in the same process (the ratio to compare across machines) and the
+   number of SQL statements.
 3. **The list of participants**: ``flask lga report participants`` over all the data (the place
    holders as CSV; everyone who asked for a place, ``--everyone``, ~200,000 rows, as CSV and
    XLSX) and over one week of the last full year, each in its own process, with the rows
@@ -56,6 +57,18 @@ with app.app_context():
                                 .where(UserRole.role == "manager", User.active.is_(True)).order_by(User.id))
     statements = []
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
+    def health():
+        with app.test_request_context("/health"):
+            return app.full_dispatch_request()
+
+    health()
+    ticks = []
+    for _ in range(max(repeat, 1) * 20):
+        t = time.perf_counter()
+        health()
+        ticks.append(time.perf_counter() - t)
+    out["/health (the unit of the ratios)"] = {"best_s": round(min(ticks), 5), "median_s": round(statistics.median(ticks), 5)}
+    unit = statistics.median(ticks)
     spans = {"year": (date(year, 1, 1), date(year, 12, 31)), "all": (first.date(), last.date())}
     for name, (start, end) in spans.items():
         def call():
@@ -80,7 +93,7 @@ with app.app_context():
                 times.append(time.perf_counter() - t)
                 db.session.remove()
             entry = {"best_s": round(min(times), 4), "median_s": round(statistics.median(times), 4),
-                     "statements": len(statements)}
+                     "x_health": round(statistics.median(times) / unit), "statements": len(statements)}
             if label == "outreach()":
                 entry.update(participants=result.participants, participations=result.participations)
             out[f"{name} {start.isoformat()}..{end.isoformat()} {label}"] = entry
