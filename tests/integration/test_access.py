@@ -64,6 +64,18 @@ def sample_urls(app, objects) -> dict[str, str]:
         "quizzes.bank_import": {"code": objects["module"].code},
         "quizzes.bank_export": {"code": objects["module"].code},
         "quizzes.question_page": {"question_id": objects["question"]},
+        "materials.workshop_materials": {"workshop_id": objects["workshop"].id},
+        "materials.material": {"workshop_id": objects["workshop"].id, "material_id": objects["note"]},
+        "materials.download": {"workshop_id": objects["workshop"].id, "material_id": objects["material_file"]},
+        "materials.material_new": {"workshop_id": objects["workshop"].id},
+        "materials.material_edit": {"workshop_id": objects["workshop"].id, "material_id": objects["note"]},
+        "groupwork.overview": {"workshop_id": objects["workshop"].id},
+        "groupwork.task_new": {"workshop_id": objects["workshop"].id},
+        "groupwork.task_edit": {"task_id": objects["task"]},
+        "groupwork.task": {"task_id": objects["task"]},
+        "groupwork.submission": {"task_id": objects["task"], "group_id": objects["group"]},
+        "groupwork.history": {"task_id": objects["task"], "group_id": objects["group"]},
+        "groupwork.file": {"file_id": objects["submission_file"]},
     }
     urls = {}
     with app.test_request_context():
@@ -118,8 +130,31 @@ def objects(factory, db):
     db.session.flush()
     answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response={"value": True}, fraction=1.0)
     db.session.add(answer)
+    from lga import storage
+    from lga.groupwork.models import GroupMember, GroupSubmission, GroupTask, SubmissionFile, WorkGroup
+    from lga.materials.models import Material
+
+    key = storage.new_key()
+    storage.storage().put(key, b"notes", "text/plain")
+    note = Material(workshop_id=workshop.id, kind="note", title="Note", body="Text")
+    stored = Material(workshop_id=workshop.id, kind="file", title="File", storage_key=key, filename="a.txt",
+                      content_type="text/plain", size=5)
+    group = WorkGroup(workshop_id=workshop.id, name="Group 1")
+    task = GroupTask(workshop_id=workshop.id, title="Plan", deadline=now + timedelta(days=1))
+    db.session.add_all([note, stored, group, task])
+    db.session.flush()
+    db.session.add(GroupMember(group_id=group.id, user_id=person.id, workshop_id=workshop.id))
+    submission = GroupSubmission(task_id=task.id, group_id=group.id, version=1, text="Draft")
+    db.session.add(submission)
+    db.session.flush()
+    key = storage.new_key()
+    storage.storage().put(key, b"plan", "text/plain")
+    submitted = SubmissionFile(submission_id=submission.id, storage_key=key, filename="plan.txt",
+                               content_type="text/plain", size=4, added_in=1)
+    db.session.add(submitted)
     db.session.commit()
-    return {"module": module, "person": person, "workshop": workshop, "feed_token": token,
+    return {"note": note.id, "material_file": stored.id, "group": group.id, "task": task.id,
+            "submission_file": submitted.id,"module": module, "person": person, "workshop": workshop, "feed_token": token,
             "session_id": session_id, "certificate": "ABCD-EFGH-JKLM", "quiz": quiz.id, "attempt": attempt.id,
             "question": question.id, "answer": answer.id}
 
@@ -129,11 +164,20 @@ def objects(factory, db):
 OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"},
                 "quizzes.workshop_quizzes": {"trainer", "manager", "admin"},
                 "quizzes.quiz_page": {"trainer", "manager", "admin"},
-                "evaluation.form": {"trainer", "manager", "admin"}}
+                "evaluation.form": {"trainer", "manager", "admin"},
+                "materials.workshop_materials": {"trainer", "manager", "admin"},
+                "materials.material": {"trainer", "manager", "admin"},
+                "materials.download": {"trainer", "manager", "admin"},
+                "groupwork.overview": {"trainer", "manager", "admin"},
+                "groupwork.task": {"trainer", "manager", "admin"}}
 # Someone else's quiz attempt is as unknown as a made-up number (404); only its owner takes it, and
 # the workshop's staff review it.
 UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
-                  "quizzes.review": {"trainer", "manager", "admin"}}
+                  "quizzes.review": {"trainer", "manager", "admin"},
+                  # A group's submission is as unknown as a made-up one to all but its members and the staff.
+                  "groupwork.submission": {"trainer", "manager", "admin"},
+                  "groupwork.history": {"trainer", "manager", "admin"},
+                  "groupwork.file": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
 # (The sample quiz is a module's: its edit page sends to the quiz; staff are sent from the
@@ -248,7 +292,9 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
         defaults = {"kind": "municipalities", "item_id": 1, "user_id": objects["person"].id, "token": "x",
                     "workshop_id": objects["workshop"].id, "session_id": objects["session_id"], "enrolment_id": 1,
                     "ticket": "x", "code": "ABCDEF", "quiz_id": objects["quiz"], "attempt_id": objects["attempt"],
-                    "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1}
+                    "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1,
+                    "material_id": objects["note"], "task_id": objects["task"], "group_id": objects["group"],
+                    "file_id": objects["submission_file"]}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
