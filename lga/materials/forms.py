@@ -13,7 +13,8 @@ KIND_FIELDS = {"file": "file", "link": "url", "note": "body"}
 
 
 class MaterialForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[text_length(200)])
+    title = StringField(_l("Title"), validators=[text_length(200)],
+                        description=_l("For a file, empty takes the file's name."))
     description = TextAreaField(_l("Description"), validators=[Optional()],
                                 description=_l("Optional. Markdown: **bold**, *italic*, lists, links."))
     file = FileField(_l("File"))

@@ -20,7 +20,7 @@ from lga.catalogue.models import Workshop, WorkshopSession
 from lga.db_types import utcnow
 from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
-from lga.materials.files import CheckedFile, UploadError, check_upload
+from lga.materials.files import CheckedFile, UploadError, check_upload, clean_filename
 from lga.materials.models import KINDS, Material
 
 TITLE_MAX = 200
@@ -127,6 +127,8 @@ def add(workshop: Workshop, kind: str, values: dict, *, upload: tuple[str | None
     is stored."""
     if kind not in KINDS:
         raise MaterialError(_l("Unknown kind of material."))
+    if kind == "file" and not (values.get("title") or "").strip() and upload and upload[0]:
+        values = dict(values, title=clean_filename(upload[0]).rpartition(".")[0] or clean_filename(upload[0]))
     clean = _clean(values, workshop)
     material = Material(workshop_id=workshop.id, kind=kind, created_by_id=actor.id, **clean)
     checked = None

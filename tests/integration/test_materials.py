@@ -318,3 +318,9 @@ def test_materials_through_s3_storage(app, client, course, db, s3_server, monkey
     post_form(client, f"/workshops/{course['workshop'].id}/materials/{material.id}/delete")
     assert objects() == []
     app.extensions.pop("lga_storage", None)
+
+
+def test_a_file_without_a_title_takes_its_name(client, course, db):
+    login(client, course["trainer"])
+    assert _upload(client, course["workshop"].id, "Granti specifik.pdf", PDF, title="").status_code == 302
+    assert db.session.scalar(select(Material.title)) == "Granti specifik"
