@@ -433,3 +433,53 @@ def test_the_groups_and_task_pages_run_the_same_queries_for_2_or_40_groups(app, 
         counts[workshop.id] = (overview.count, task_page.count)
     assert counts[small.id] == counts[large.id]
     assert "G39" in page.get_data(as_text=True)
+
+
+def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
+    """PostgreSQL: four members press "Save" on version 1 at once, each in their own transaction;
+    exactly one becomes version 2 and the others are told, instead of silently overwriting it."""
+    import threading
+
+    from lga.groupwork import services
+    from lga.groupwork.services import StaleVersion
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent transactions (run with LGA_TEST_DATABASE_URL=postgresql+psycopg://…)")
+    first, _second = _two_groups(db, course)
+    task = _task(db, course)
+    with app.test_request_context():
+        services.save_submission(task, first, course["people"][0], text="Start", seen_version=0)
+        db.session.commit()
+    ids = (first.id, task.id, [p.id for p in course["people"][:4]])
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def member_saves(user_id: int) -> None:
+        from lga.accounts.models import User
+
+        with app.test_request_context():
+            group, own_task = db.session.get(WorkGroup, ids[0]), db.session.get(GroupTask, ids[1])
+            person = db.session.get(User, user_id)
+            barrier.wait(timeout=30)
+            try:
+                services.save_submission(own_task, group, person, text=f"By {user_id}", seen_version=1)
+                db.session.commit()
+                outcomes.append("saved")
+            except StaleVersion:
+                db.session.rollback()
+                outcomes.append("stale")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=member_saves, args=(uid,)) for uid in ids[2]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["saved", "stale", "stale", "stale"], outcomes
+    submission = db.session.scalar(select(GroupSubmission))
+    assert submission.version == 2
+    assert db.session.scalars(select(SubmissionVersion.number).order_by(SubmissionVersion.number)).all() == [1, 2]
