@@ -39,7 +39,19 @@ def test_a_group_hands_in_its_work_and_every_member_sees_the_feedback(app, page,
     assert page.locator("li.group").count() == 2
     shot(page, "groupwork-groups-trainer")
 
+    # ... shares the model plan as a material ...
+    page.goto(f"/workshops/{workshop.id}")
+    page.locator(f"a[href='/workshops/{workshop.id}/materials']").first.click()
+    page.locator(f"a[href='/workshops/{workshop.id}/materials/new?kind=file']").click()
+    page.fill("#title", "Modeli i Planit Komunal për Shërbime Sociale")
+    page.fill("#description", "Lexojeni para ditës së dytë: **pjesa 3** për financimin.")
+    page.set_input_files("#file", files=[{"name": "plani-model.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.locator("main form [type=submit]").click()
+    page.locator(".flash-success").wait_for()
+    shot(page, "materials-list-trainer")
+
     # ... and sets a task with a deadline and a highest mark.
+    page.goto(f"/workshops/{workshop.id}/groups")
     page.locator(f"a[href='/workshops/{workshop.id}/group-tasks/new']").click()
     page.fill("#title", "Plani komunal për shërbime sociale: financimi")
     page.fill("#instructions", "Shkruani pjesën për **financimin**: granti specifik dhe buxheti komunal.")
@@ -54,8 +66,13 @@ def test_a_group_hands_in_its_work_and_every_member_sees_the_feedback(app, page,
     members = db.session.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).all()
     author, reader = [p for p in people if p.id in members][:2]
 
-    # A trainee of the group hands in the group's work with a file, from the workshop page.
+    # A trainee of the group finds the material, then hands in the group's work with a file.
     log_in(second_page, author)
+    second_page.goto(f"/workshops/{workshop.id}")
+    second_page.locator(f"a[href='/workshops/{workshop.id}/materials']").first.click()
+    with second_page.expect_download() as download:
+        second_page.locator("li.material h2 a", has_text="Modeli i Planit Komunal").click()
+    assert download.value.suggested_filename == "plani-model.pdf"
     second_page.goto(f"/workshops/{workshop.id}")
     second_page.locator(f"a[href='/workshops/{workshop.id}/groups']").first.click()
     second_page.locator("main .card h3 a").first.click()
