@@ -284,7 +284,9 @@ def create_task(workshop: Workshop, values: dict, *, actor) -> GroupTask:
 def update_task(task: GroupTask, values: dict, *, actor) -> dict:
     clean = _task_values(values)
     highest = db.session.scalar(select(func.max(GroupSubmission.mark)).where(GroupSubmission.task_id == task.id))
-    if highest is not None and clean["max_mark"] is not None and highest > clean["max_mark"]:
+    if highest is not None and clean["max_mark"] is None:
+        raise GroupWorkError(_l("Groups already have marks: the task needs its highest mark."))
+    if highest is not None and highest > clean["max_mark"]:
         raise GroupWorkError(_l("A group already has a higher mark than that."))
     return record_update("group_task.updated", task, clean, actor=actor)
 
@@ -310,7 +312,8 @@ def save_submission(task: GroupTask, group: WorkGroup, user, *, text: str | None
     """Save a new version of the group's submission. Refused (nothing written, nothing stored)
     for a non-member, after the deadline, for a bad file, and for a stale version."""
     now = now or utcnow()
-    if group.workshop_id != task.workshop_id or not is_member(group, user.id):
+    if group.workshop_id != task.workshop_id or not is_member(group, user.id) \
+            or not holds_place(task.workshop_id, user.id):
         raise GroupWorkError(_l("Only members of the group can change its submission."))
     if not is_open(task, now):
         raise GroupWorkError(_l("The deadline for this task has passed: the submission can no longer change."))

@@ -51,6 +51,7 @@ def overview(workshop_id: int):
         return render_template("groupwork/manage.html", workshop=workshop, groups=groups,
                                members={g.id: groupwork.sorted_members(g) for g in groups},
                                people=people, placed=placed, unplaced=[p for p in people if p.id not in placed],
+                               enrolled={p.id for p in people},
                                tasks=groupwork.tasks_of(workshop.id), form=GenerateForm(), now=utcnow())
     access.ensure(groupwork.holds_place(workshop.id, current_user.id))
     group = groupwork.group_of(workshop.id, current_user.id)
@@ -258,12 +259,14 @@ def _submission_context(task_id: int, group_id: int):
     if group is None or group.workshop_id != workshop.id:
         abort(404)
     staff = _is_staff(workshop)
-    if not staff and not groupwork.is_member(group, current_user.id):
+    if not staff and not (groupwork.is_member(group, current_user.id)
+                          and groupwork.holds_place(workshop.id, current_user.id)):
         abort(404)
     return task, workshop, group, staff
 
 
-def _submission_page(task, workshop, group, staff, *, draft=None, stale=False, error=None, status=200):
+def _submission_page(task, workshop, group, staff, *, draft=None, stale=False, error=None, feedback=None,
+                     status=200):
     submission = groupwork.submission_of(task.id, group.id)
     members = groupwork.sorted_members(groupwork.group_of_id(group.id))
     return render_template(
@@ -271,6 +274,7 @@ def _submission_page(task, workshop, group, staff, *, draft=None, stale=False, e
         submission=submission, files=groupwork.current_files(submission.id if submission else None),
         is_open=groupwork.is_open(task), member=any(m.id == current_user.id for m in members),
         draft=draft, stale=stale, error=error, accept=accept_attribute(), max_mb=max_bytes() / 1048576,
+        feedback_draft=feedback,
     ), status
 
 
@@ -318,7 +322,8 @@ def feedback(task_id: int, group_id: int):
         db.session.commit()
     except GroupWorkError as exc:
         db.session.rollback()
-        return _submission_page(task, workshop, group, staff, error=str(exc), status=400)
+        return _submission_page(task, workshop, group, staff, error=str(exc), status=400,
+                                feedback={"text": request.form.get("feedback", ""), "mark": request.form.get("mark", "")})
     if changes:
         flash(_("The feedback was saved and the group's members were told by email."), "success")
     return redirect(url_for("groupwork.submission", task_id=task.id, group_id=group.id))

@@ -483,3 +483,34 @@ def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
     submission = db.session.scalar(select(GroupSubmission))
     assert submission.version == 2
     assert db.session.scalars(select(SubmissionVersion.number).order_by(SubmissionVersion.number)).all() == [1, 2]
+
+
+def test_a_member_who_cancelled_their_place_no_longer_reaches_the_group(app, course, db):
+    first, _second = _two_groups(db, course)
+    task = _task(db, course)
+    leaver = course["people"][0]
+    browser = client_of(app, leaver)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == leaver.id))
+    enrolment.status = "cancelled"
+    db.session.commit()
+    assert browser.get(_page_url(task, first)).status_code == 404
+    assert _save(browser, task, first, "Still here?", 0).status_code == 404
+    assert count(db, GroupSubmission) == 0
+
+
+def test_a_refused_feedback_keeps_what_the_trainer_wrote_and_marks_keep_their_scale(app, course, db):
+    first, _second = _two_groups(db, course)
+    task = _task(db, course)
+    _save(client_of(app, course["people"][0]), task, first, "Our plan", 0)
+    trainer = client_of(app, course["trainer"])
+    response = post_form(trainer, _page_url(task, first) + "/feedback",
+                         {"feedback": "A long, careful comment", "mark": "99"})
+    assert response.status_code == 400 and "A long, careful comment" in response.get_data(as_text=True)
+    post_form(trainer, _page_url(task, first) + "/feedback", {"feedback": "Good", "mark": "15"})
+    response = post_form(trainer, f"/group-tasks/{task.id}/edit", {
+        "title": task.title, "deadline": "2031-05-02T17:00", "max_mark": ""}, follow_redirects=True)
+    assert "the task needs its highest mark" in response.get_data(as_text=True)
+    response = post_form(trainer, f"/group-tasks/{task.id}/edit", {
+        "title": task.title, "deadline": "2031-05-02T17:00", "max_mark": "10"}, follow_redirects=True)
+    assert "higher mark than that" in response.get_data(as_text=True)
+    assert db.session.get(GroupTask, task.id).max_mark == 20
