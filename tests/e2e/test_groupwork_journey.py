@@ -104,3 +104,12 @@ def test_a_group_hands_in_its_work_and_every_member_sees_the_feedback(app, page,
     no_horizontal_scroll(phone)
     shot(phone, "groupwork-feedback-phone")
     assert any(m["To"] == reader.email for m in mailbox.wait_for(len(members), timeout=5))
+
+    # The trainer's overview of the task, and the submission's history.
+    page.goto(task_url)
+    assert page.locator("table tbody tr").count() == 2
+    shot(page, "groupwork-task-trainer")
+    phone.locator("a[href$='/history']").click()
+    phone.locator("li.version").first.wait_for()
+    assert "plani-financimi.pdf" in phone.locator("li.version").first.inner_text()
+    shot(phone, "groupwork-history-phone")
