@@ -514,3 +514,31 @@ def test_a_refused_feedback_keeps_what_the_trainer_wrote_and_marks_keep_their_sc
         "title": task.title, "deadline": "2031-05-02T17:00", "max_mark": "10"}, follow_redirects=True)
     assert "higher mark than that" in response.get_data(as_text=True)
     assert db.session.get(GroupTask, task.id).max_mark == 20
+
+
+def test_the_history_is_paginated_and_its_queries_do_not_grow(app, course, db, count_queries):
+    first, _second = _two_groups(db, course)
+    task = _task(db, course)
+    browser = client_of(app, course["people"][0])
+    submission = GroupSubmission(task_id=task.id, group_id=first.id, version=1, text="v1")
+    db.session.add(submission)
+    db.session.commit()
+    authors = course["people"][:4]
+
+    def versions(start, end):
+        db.session.add_all([SubmissionVersion(submission_id=submission.id, number=n, text=f"Text {n}",
+                                              author_id=authors[n % 4].id, changes={"text": True})
+                            for n in range(start, end + 1)])
+        submission.version = end
+        db.session.commit()
+
+    url = _page_url(task, first) + "/history"
+    versions(1, 3)
+    with count_queries() as few:
+        assert browser.get(url).status_code == 200
+    versions(4, 45)
+    with count_queries() as many:
+        page = browser.get(url).get_data(as_text=True)
+    assert many.count == few.count
+    assert "Version 45" in page and "Version 26" in page and "Version 25<" not in page and 'rel="next"' in page
+    assert "Version 1<" in browser.get(url + "?page=3").get_data(as_text=True)
