@@ -28,11 +28,12 @@ from lga.groupwork.models import (
     GroupMember, GroupSubmission, GroupTask, SubmissionFile, SubmissionVersion, WorkGroup,
 )
 from lga.mail import build_message, queue
-from lga.materials.files import UploadError, check_upload
+from lga.materials.files import UploadError, check_upload, read_upload
 from lga.web import external_url
 
 TEXT_MAX = 100_000
 FILES_MAX = 20  # files in one submission at a time
+FILES_PER_SAVE = 5  # files added in one save (each is read whole to be checked)
 NAME_MAX = 120
 TRAITS = ("municipality", "institution")
 
@@ -307,10 +308,12 @@ def is_open(task: GroupTask, now: datetime | None = None) -> bool:
 
 
 def save_submission(task: GroupTask, group: WorkGroup, user, *, text: str | None, seen_version: int,
-                    uploads: list[tuple[str | None, bytes]] = (), remove_ids: set[int] = frozenset(),
+                    uploads: list = (), remove_ids: set[int] = frozenset(),
                     now: datetime | None = None) -> GroupSubmission:
-    """Save a new version of the group's submission. Refused (nothing written, nothing stored)
-    for a non-member, after the deadline, for a bad file, and for a stale version."""
+    """Save a new version of the group's submission. ``uploads`` are (filename, bytes) pairs or
+    uploaded files. Refused with GroupWorkError for a non-member, after the deadline, for a bad
+    file and (StaleVersion) for a stale version: the caller rolls back, which leaves nothing
+    written and nothing in storage."""
     now = now or utcnow()
     if group.workshop_id != task.workshop_id or not is_member(group, user.id) \
             or not holds_place(task.workshop_id, user.id):
@@ -320,28 +323,28 @@ def save_submission(task: GroupTask, group: WorkGroup, user, *, text: str | None
     text = (text or "").replace("\r\n", "\n").strip() or None
     if text and len(text) > TEXT_MAX:
         raise GroupWorkError(_l("The text is too long."))
-    try:
-        checked = [check_upload(*upload) for upload in uploads if upload[0] or upload[1]]
-    except UploadError as exc:
-        raise GroupWorkError(str(exc)) from None
+    incoming = [u for u in uploads if (u[0] or u[1] if isinstance(u, tuple) else getattr(u, "filename", None))]
+    if len(incoming) > FILES_PER_SAVE:
+        raise GroupWorkError(_l("Add at most %(n)d files at a time.", n=FILES_PER_SAVE))
     submission = submission_of(task.id, group.id)
     if (submission.version if submission else 0) != seen_version:
         raise StaleVersion(submission.id if submission else None)
     files = current_files(submission.id if submission else None)
     removed = [f for f in files if f.id in remove_ids]
-    if len(files) - len(removed) + len(checked) > FILES_MAX:
+    if len(files) - len(removed) + len(incoming) > FILES_MAX:
         raise GroupWorkError(_l("A submission can hold at most %(n)d files.", n=FILES_MAX))
     text_changed = text != (submission.text if submission else None)
-    if not (text_changed or checked or removed):
+    if not (text_changed or incoming or removed):
         raise GroupWorkError(_l("Nothing changed: there is nothing to save."))
     number = seen_version + 1
     if submission is None:
         submission = GroupSubmission(task_id=task.id, group_id=group.id, version=1, text=text, updated_at=now,
                                      updated_by_id=user.id)
+        # No savepoint here: with SQLite's driver, releasing one can commit the whole transaction,
+        # and a file refused below must still undo this row. The caller rolls back on the error.
+        db.session.add(submission)
         try:
-            with db.session.begin_nested():
-                db.session.add(submission)
-                db.session.flush()
+            db.session.flush()
         except IntegrityError:  # another member handed in the first version a moment ago
             raise StaleVersion(None) from None
     else:
@@ -356,11 +359,17 @@ def save_submission(task: GroupTask, group: WorkGroup, user, *, text: str | None
         db.session.refresh(submission)
     for file in removed:
         file.removed_in = number
-    for item in checked:
+    added = []
+    for upload in incoming:  # one file in memory at a time; a refused one rolls back (and unstores) them all
+        try:
+            item = check_upload(*(upload if isinstance(upload, tuple) else read_upload(upload)))
+        except UploadError as exc:
+            raise GroupWorkError(str(exc)) from None
         db.session.add(SubmissionFile(submission_id=submission.id, storage_key=storage.put_tracked(
             item.data, item.content_type), filename=item.filename, content_type=item.content_type, size=item.size,
             added_in=number, uploaded_by_id=user.id, created_at=now))
-    changes = {"text": text_changed, "added": [c.filename for c in checked], "removed": [f.filename for f in removed]}
+        added.append(item.filename)
+    changes = {"text": text_changed, "added": added, "removed": [f.filename for f in removed]}
     db.session.add(SubmissionVersion(submission_id=submission.id, number=number, text=text, author_id=user.id,
                                      created_at=now, changes=changes))
     db.session.flush()

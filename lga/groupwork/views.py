@@ -18,7 +18,7 @@ from lga.groupwork import services as groupwork
 from lga.groupwork.forms import GenerateForm, TaskForm
 from lga.groupwork.models import GroupSubmission, GroupTask, SubmissionFile, WorkGroup
 from lga.groupwork.services import GroupWorkError, StaleVersion
-from lga.materials.files import accept_attribute, download_response, max_bytes, read_upload
+from lga.materials.files import accept_attribute, download_response, max_bytes
 from lga.storage import StorageError, storage
 from lga.web import paginate
 
@@ -274,7 +274,7 @@ def _submission_page(task, workshop, group, staff, *, draft=None, stale=False, e
         submission=submission, files=groupwork.current_files(submission.id if submission else None),
         is_open=groupwork.is_open(task), member=any(m.id == current_user.id for m in members),
         draft=draft, stale=stale, error=error, accept=accept_attribute(), max_mb=max_bytes() / 1048576,
-        feedback_draft=feedback,
+        feedback_draft=feedback, per_save=groupwork.FILES_PER_SAVE,
     ), status
 
 
@@ -290,7 +290,7 @@ def submission(task_id: int, group_id: int):
     seen = request.form.get("version", "")
     if not seen.isdigit():
         abort(400)
-    uploads = [read_upload(f) for f in request.files.getlist("files") if f and f.filename]
+    uploads = [f for f in request.files.getlist("files") if f and f.filename]  # read one by one, when saving
     remove = {int(v) for v in request.form.getlist("remove") if v.isdigit()}
     try:
         groupwork.save_submission(task, group, current_user, text=text, seen_version=int(seen), uploads=uploads,

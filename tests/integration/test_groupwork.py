@@ -435,9 +435,11 @@ def test_the_groups_and_task_pages_run_the_same_queries_for_2_or_40_groups(app, 
     assert "G39" in page.get_data(as_text=True)
 
 
-def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
-    """PostgreSQL: four members press "Save" on version 1 at once, each in their own transaction;
-    exactly one becomes version 2 and the others are told, instead of silently overwriting it."""
+@pytest.mark.parametrize("start", [0, 1])
+def test_members_saving_at_the_same_moment_lose_nothing(app, course, db, start):
+    """PostgreSQL: four members press "Save" at once on the same version (none yet, or version 1),
+    each in their own transaction; exactly one is saved and the others are told, instead of
+    silently overwriting it."""
     import threading
 
     from lga.groupwork import services
@@ -447,9 +449,10 @@ def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
         pytest.skip("needs PostgreSQL: concurrent transactions (run with LGA_TEST_DATABASE_URL=postgresql+psycopg://…)")
     first, _second = _two_groups(db, course)
     task = _task(db, course)
-    with app.test_request_context():
-        services.save_submission(task, first, course["people"][0], text="Start", seen_version=0)
-        db.session.commit()
+    if start:
+        with app.test_request_context():
+            services.save_submission(task, first, course["people"][0], text="Start", seen_version=0)
+            db.session.commit()
     ids = (first.id, task.id, [p.id for p in course["people"][:4]])
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
@@ -462,7 +465,7 @@ def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
             person = db.session.get(User, user_id)
             barrier.wait(timeout=30)
             try:
-                services.save_submission(own_task, group, person, text=f"By {user_id}", seen_version=1)
+                services.save_submission(own_task, group, person, text=f"By {user_id}", seen_version=start)
                 db.session.commit()
                 outcomes.append("saved")
             except StaleVersion:
@@ -481,8 +484,9 @@ def test_members_saving_at_the_same_moment_lose_nothing(app, course, db):
         thread.join(60)
     assert sorted(outcomes) == ["saved", "stale", "stale", "stale"], outcomes
     submission = db.session.scalar(select(GroupSubmission))
-    assert submission.version == 2
-    assert db.session.scalars(select(SubmissionVersion.number).order_by(SubmissionVersion.number)).all() == [1, 2]
+    assert submission.version == start + 1
+    assert db.session.scalars(select(SubmissionVersion.number).order_by(SubmissionVersion.number)).all() == \
+        list(range(1, start + 2))
 
 
 def test_a_member_who_cancelled_their_place_no_longer_reaches_the_group(app, course, db):
@@ -542,3 +546,15 @@ def test_the_history_is_paginated_and_its_queries_do_not_grow(app, course, db, c
     assert many.count == few.count
     assert "Version 45" in page and "Version 26" in page and "Version 25<" not in page and 'rel="next"' in page
     assert "Version 1<" in browser.get(url + "?page=3").get_data(as_text=True)
+
+
+def test_too_many_files_at_once_are_refused(app, course, db):
+    from lga.groupwork.services import FILES_PER_SAVE
+
+    first, _second = _two_groups(db, course)
+    task = _task(db, course)
+    files_before = stored_files(app)
+    many = [(f"part{i}.pdf", PDF) for i in range(FILES_PER_SAVE + 1)]
+    response = _save(client_of(app, course["people"][0]), task, first, "Text", 0, files=many)
+    assert response.status_code == 400 and "at a time" in response.get_data(as_text=True)
+    assert count(db, GroupSubmission) == 0 and stored_files(app) == files_before
