@@ -324,3 +324,23 @@ def test_a_file_without_a_title_takes_its_name(client, course, db):
     login(client, course["trainer"])
     assert _upload(client, course["workshop"].id, "Granti specifik.pdf", PDF, title="").status_code == 302
     assert db.session.scalar(select(Material.title)) == "Granti specifik"
+
+
+def test_local_storage_keeps_keys_inside_its_folder(tmp_path):
+    from lga.storage import LocalStorage, StorageError, from_url, new_key
+
+    store = from_url((tmp_path / "files").as_uri())
+    assert isinstance(store, LocalStorage)
+    key = new_key()
+    store.put(key, b"data", "text/plain")
+    assert store.exists(key) and store.open(key).read() == b"data"
+    assert [p.name for p in (tmp_path / "files").rglob("*") if p.is_file()] == [key]
+    for bad in ("../../etc/passwd", "a/b", "", "x.y"):
+        with pytest.raises(StorageError):
+            store.put(bad, b"x", "text/plain")
+    store.delete(key)
+    assert not store.exists(key)
+    with pytest.raises(StorageError):
+        from_url("ftp://example.org/files")
+    with pytest.raises(StorageError):
+        from_url("s3:///no-bucket")
