@@ -239,8 +239,7 @@ def task(task_id: int):
     if not _is_staff(workshop):
         access.ensure(groupwork.holds_place(workshop.id, current_user.id))
         group = groupwork.group_of(workshop.id, current_user.id)
-        if group is None:
-            flash(_("You are not in a group of this workshop yet: the trainer forms the groups."), "info")
+        if group is None:  # the group work page says so
             return _back(workshop.id)
         return redirect(url_for("groupwork.submission", task_id=task.id, group_id=group.id))
     groups = groupwork.groups_of(workshop.id)
