@@ -103,6 +103,13 @@ class Config:
     LGA_IMPORT_MAX_BYTES = int(os.environ.get("LGA_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
     # Behind a reverse proxy: how many proxies set X-Forwarded-* (0 = none).
     LGA_PROXY_COUNT = int(os.environ.get("LGA_PROXY_COUNT", "0"))
+    # Uploaded files (materials, group work): file:///folder or s3://bucket/prefix (see lga/storage.py).
+    LGA_STORAGE_URL = os.environ.get("LGA_STORAGE_URL") or (INSTANCE_DIR / "storage").resolve().as_uri()
+    LGA_S3_ENDPOINT_URL = os.environ.get("LGA_S3_ENDPOINT_URL")  # empty: AWS itself
+    LGA_S3_REGION = os.environ.get("LGA_S3_REGION")
+    LGA_MATERIAL_MAX_BYTES = int(os.environ.get("LGA_MATERIAL_MAX_BYTES", str(20 * 1024 * 1024)))
+    LGA_MATERIAL_EXTENSIONS = os.environ.get(
+        "LGA_MATERIAL_EXTENSIONS", "pdf,docx,xlsx,pptx,odt,ods,odp,txt,csv,png,jpg,jpeg")
 
     @classmethod
     def check(cls) -> None:

@@ -120,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     from lga.reports import bp as reports_bp
     from lga.discussions import bp as discussions_bp
     from lga.visits import bp as visits_bp
+    from lga.materials import bp as materials_bp
+    from lga.groupwork import bp as groupwork_bp
 
     # Import every domain's models so that the metadata (and Alembic) sees all tables.
     import lga.audit.models  # noqa: F401
@@ -130,9 +132,11 @@ def _register_blueprints(app: Flask) -> None:
     import lga.evaluation.models  # noqa: F401
     import lga.discussions.models  # noqa: F401
     import lga.visits.models  # noqa: F401
+    import lga.materials.models  # noqa: F401
+    import lga.groupwork.models  # noqa: F401
 
     for bp in (core_bp, accounts_bp, catalogue_bp, enrolment_bp, attendance_bp, quizzes_bp, evaluation_bp,
-               reports_bp, admin_bp, discussions_bp, visits_bp):
+               reports_bp, admin_bp, discussions_bp, visits_bp, materials_bp, groupwork_bp):
         app.register_blueprint(bp)
 
 

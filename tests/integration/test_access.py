@@ -77,6 +77,18 @@ def sample_urls(app, objects) -> dict[str, str]:
         "visits.plan": {"session_id": objects["visit_session"]},
         "visits.edit": {"session_id": objects["visit_session"]},
         "visits.reports": {"session_id": objects["visit_session"]},
+        "materials.workshop_materials": {"workshop_id": objects["workshop"].id},
+        "materials.material": {"workshop_id": objects["workshop"].id, "material_id": objects["note"]},
+        "materials.download": {"workshop_id": objects["workshop"].id, "material_id": objects["material_file"]},
+        "materials.material_new": {"workshop_id": objects["workshop"].id},
+        "materials.material_edit": {"workshop_id": objects["workshop"].id, "material_id": objects["note"]},
+        "groupwork.overview": {"workshop_id": objects["workshop"].id},
+        "groupwork.task_new": {"workshop_id": objects["workshop"].id},
+        "groupwork.task_edit": {"task_id": objects["task"]},
+        "groupwork.task": {"task_id": objects["task"]},
+        "groupwork.submission": {"task_id": objects["task"], "group_id": objects["group"]},
+        "groupwork.history": {"task_id": objects["task"], "group_id": objects["group"]},
+        "groupwork.file": {"file_id": objects["submission_file"]},
     }
     urls = {}
     with app.test_request_context():
@@ -146,7 +158,32 @@ def objects(factory, db):
     from lga.evaluation.models import EvaluationItem
 
     evaluation_item = db.session.scalar(select(EvaluationItem).order_by(EvaluationItem.id))  # the standard form's
-    return {"evaluation_template": evaluation_item.template_id, "evaluation_item": evaluation_item.id,
+    from lga import storage
+    from lga.groupwork.models import GroupMember, GroupSubmission, GroupTask, SubmissionFile, WorkGroup
+    from lga.materials.models import Material
+
+    key = storage.new_key()
+    storage.storage().put(key, b"notes", "text/plain")
+    note = Material(workshop_id=workshop.id, kind="note", title="Note", body="Text")
+    stored = Material(workshop_id=workshop.id, kind="file", title="File", storage_key=key, filename="a.txt",
+                      content_type="text/plain", size=5)
+    group = WorkGroup(workshop_id=workshop.id, name="Group 1")
+    task = GroupTask(workshop_id=workshop.id, title="Plan", deadline=now + timedelta(days=1))
+    db.session.add_all([note, stored, group, task])
+    db.session.flush()
+    db.session.add(GroupMember(group_id=group.id, user_id=person.id, workshop_id=workshop.id))
+    submission = GroupSubmission(task_id=task.id, group_id=group.id, version=1, text="Draft")
+    db.session.add(submission)
+    db.session.flush()
+    key = storage.new_key()
+    storage.storage().put(key, b"plan", "text/plain")
+    submitted = SubmissionFile(submission_id=submission.id, storage_key=key, filename="plan.txt",
+                               content_type="text/plain", size=4, added_in=1)
+    db.session.add(submitted)
+    db.session.commit()
+    return {"note": note.id, "material_file": stored.id, "group": group.id, "task": task.id,
+            "submission_file": submitted.id,
+            "evaluation_template": evaluation_item.template_id, "evaluation_item": evaluation_item.id,
             "thread": thread.id, "post": post.id, "visit_session": visit.id,
             "module": module, "person": person, "workshop": workshop, "feed_token": token,
             "session_id": session_id, "certificate": "ABCD-EFGH-JKLM", "quiz": quiz.id, "attempt": attempt.id,
@@ -164,11 +201,20 @@ OBJECT_ROLES = {"attendance.certificate_pdf": {"trainer", "manager", "admin"},
                 "discussions.board": {"trainer", "manager", "admin"},
                 "discussions.thread": {"trainer", "manager", "admin"},
                 "discussions.edit": set(),
-                "visits.plan": {"trainer", "manager", "admin"}}
+                "visits.plan": {"trainer", "manager", "admin"},
+                "materials.workshop_materials": {"trainer", "manager", "admin"},
+                "materials.material": {"trainer", "manager", "admin"},
+                "materials.download": {"trainer", "manager", "admin"},
+                "groupwork.overview": {"trainer", "manager", "admin"},
+                "groupwork.task": {"trainer", "manager", "admin"}}
 # Someone else's quiz attempt is as unknown as a made-up number (404); only its owner takes it, and
 # the workshop's staff review it.
 UNKNOWN_UNLESS = {"quizzes.attempt": set(), "quizzes.summary": set(),
-                  "quizzes.review": {"trainer", "manager", "admin"}}
+                  "quizzes.review": {"trainer", "manager", "admin"},
+                  # A group's submission is as unknown as a made-up one to all but its members and the staff.
+                  "groupwork.submission": {"trainer", "manager", "admin"},
+                  "groupwork.history": {"trainer", "manager", "admin"},
+                  "groupwork.file": {"trainer", "manager", "admin"}}
 
 # GET endpoints whose job is to send the browser elsewhere.
 # (The sample quiz is a module's: its edit page sends to the quiz; staff are sent from the
@@ -285,7 +331,9 @@ def test_every_post_without_csrf_token_is_refused(app, client, objects):
                     "ticket": "x", "code": "ABCDEF", "quiz_id": objects["quiz"], "attempt_id": objects["attempt"],
                     "answer_id": objects["answer"], "question_id": objects["question"], "token_id": 1,
                     "template_id": objects["evaluation_template"], "thread_id": objects["thread"],
-                    "post_id": objects["post"], "report_id": 1}
+                    "post_id": objects["post"], "report_id": 1,
+                    "material_id": objects["note"], "task_id": objects["task"], "group_id": objects["group"],
+                    "file_id": objects["submission_file"]}
         for rule in app.url_map.iter_rules():
             if "POST" in rule.methods:
                 urls.append(url_for(rule.endpoint, **{a: defaults[a] for a in rule.arguments}))
