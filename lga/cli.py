@@ -120,7 +120,8 @@ def demo_command(scale: str, seed: int):
 
         generate(seed=seed, echo=click.echo)
     click.echo(f"Demo data: {len(report.accounts_created)} accounts, {len(report.workshops_created)} workshops "
-               f"and {report.enrolments_created} enrolments created.")
+               f"and {report.enrolments_created} enrolments created; {report.collaboration_created} materials, "
+               "discussion posts, groups and tasks.")
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account[0]:<24} {', '.join(account[3])}")

@@ -56,6 +56,7 @@ class DemoReport:
     accounts_created: list[str] = field(default_factory=list)
     workshops_created: list[str] = field(default_factory=list)
     enrolments_created: int = 0
+    collaboration_created: int = 0  # materials, discussion threads and posts, groups, members, tasks
 
 
 def _at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -206,6 +207,68 @@ def ensure_enrolments(report: DemoReport, users: dict[str, User], today: date | 
         report.enrolments_created += 1
 
 
+# The coming Prizren workshop (index 2 of _workshop_specs) before it starts: materials from the
+# trainer, a discussion among participants of three municipalities, groups that mix
+# municipalities and a group task (rows written directly: demo data sends no emails).
+DEMO_MATERIALS = (
+    ("note", "Si të përgatiteni për punëtorinë",
+     "Lexoni **Ligjin për shërbimet sociale dhe familjare** dhe sillni planin vjetor të komunës suaj "
+     "për shërbimet sociale, nëse e keni.", None),
+    ("link", "Korniza ligjore për shërbimet sociale (Gazeta Zyrtare)", None, "https://gzk.rks-gov.net/"),
+)
+DEMO_THREAD = ("Si e planifikoni buxhetin për shërbimet sociale?", (
+    ("amra.hodzic", "Në Prizren fillojmë nga **plani komunal** dhe nga nevojat e QPS-së. Si veproni ju?"),
+    ("mehmet.yildiz", "Në Mamushë jemi komunë e vogël: buxhetin e ndajmë bashkë me Prizrenin për disa shërbime."),
+    ("vjosa.berisha", "Në Prishtinë kemi nisur nga granti specifik. A e ka përdorur dikush për shërbime në "
+                      "familje?"),
+))
+DEMO_TASK = ("Drafti i planit komunal për shërbimet sociale",
+             "Secili grup harton pjesën **Financimi** të planit: burimet, kostot dhe tre prioritetet për vitin e "
+             "ardhshëm. Një dokument për grup.")
+
+
+def ensure_collaboration(report: DemoReport, users: dict[str, User], today: date | None = None) -> None:
+    from lga.discussions.models import DiscussionPost, DiscussionThread
+    from lga.groupwork.models import GroupMember, GroupTask, WorkGroup
+    from lga.materials.models import Material
+
+    today = today or date.today()
+    workshop = db.session.scalar(select(Workshop).where(Workshop.title == _workshop_specs(today)[2][0]))
+    if workshop is None:
+        return
+    trainer = users["trainer@example.org"]
+    start = _at(workshop.start_date, 9, 30)
+    if not db.session.scalar(select(Material.id).where(Material.workshop_id == workshop.id)):
+        for position, (kind, title, body, url) in enumerate(DEMO_MATERIALS):
+            db.session.add(Material(workshop_id=workshop.id, kind=kind, title=title, body=body, url=url,
+                                    position=position, created_by_id=trainer.id))
+            report.collaboration_created += 1
+    if not db.session.scalar(select(DiscussionThread.id).where(DiscussionThread.workshop_id == workshop.id)):
+        title, posts = DEMO_THREAD
+        first = min(start - timedelta(days=5), datetime.now(timezone.utc) - timedelta(hours=6))
+        thread = DiscussionThread(workshop_id=workshop.id, author_id=users[_email(posts[0][0])].id, title=title,
+                                  post_count=len(posts), created_at=first,
+                                  last_post_at=first + timedelta(hours=len(posts) - 1))
+        db.session.add(thread)
+        db.session.flush()
+        for n, (key, body) in enumerate(posts):
+            db.session.add(DiscussionPost(thread_id=thread.id, author_id=users[_email(key)].id, body=body,
+                                          created_at=first + timedelta(hours=n)))
+        report.collaboration_created += 1 + len(posts)
+    if not db.session.scalar(select(WorkGroup.id).where(WorkGroup.workshop_id == workshop.id)):
+        members = db.session.scalars(select(Enrolment.user_id).where(
+            Enrolment.workshop_id == workshop.id, Enrolment.status.in_(("enrolled", "completed")))
+            .order_by(Enrolment.id)).all()
+        groups = [WorkGroup(workshop_id=workshop.id, name=f"Grupi {n + 1}", position=n) for n in range(2)]
+        db.session.add_all(groups)
+        db.session.flush()
+        for n, user_id in enumerate(members):
+            db.session.add(GroupMember(group_id=groups[n % 2].id, user_id=user_id, workshop_id=workshop.id))
+        db.session.add(GroupTask(workshop_id=workshop.id, title=DEMO_TASK[0], instructions=DEMO_TASK[1],
+                                 deadline=_at(workshop.end_date, 16), max_mark=10, created_by_id=trainer.id))
+        report.collaboration_created += 3 + len(members)
+
+
 def load_demo(today: date | None = None) -> DemoReport:
     report = DemoReport()
     users = ensure_accounts(report)
@@ -213,5 +276,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     ensure_workshops(report, users["trainer@example.org"], today)
     db.session.flush()
     ensure_enrolments(report, users, today)
+    db.session.flush()
+    ensure_collaboration(report, users, today)
     db.session.flush()
     return report

@@ -127,10 +127,12 @@ def submit(workshop: Workshop, user, raw: dict[int, str], *, now: datetime | Non
         elif item.required:
             raise EvaluationError(_l("Please answer every question marked as required."))
     try:
-        with db.session.begin_nested():
-            db.session.add(EvaluationSubmission(evaluation_id=evaluation.id, user_id=user.id, submitted_at=now))
-            db.session.flush()
-    except IntegrityError:  # the same person, a moment ago, in another tab
+        # No savepoint: with SQLite's driver a savepoint opened before any write starts the
+        # transaction itself, and releasing it would commit the submission on its own.
+        db.session.add(EvaluationSubmission(evaluation_id=evaluation.id, user_id=user.id, submitted_at=now))
+        db.session.flush()
+    except IntegrityError:  # the same person, a moment ago, in another tab: nothing of this is kept
+        db.session.rollback()
         raise EvaluationError(_l("You have already evaluated this workshop. Thank you!")) from None
     response = EvaluationResponse(id=secrets.token_hex(16), evaluation_id=evaluation.id, submitted_on=local_today())
     db.session.add(response)

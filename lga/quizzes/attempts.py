@@ -161,10 +161,12 @@ def start(quiz: Quiz, workshop: Workshop, user, *, now: datetime | None = None) 
                       layout=_layout(quiz, slots, questions), page=0,
                       max_points=float(sum(s.points for s in slots)))
     try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:  # another request started it a moment ago
+        # No savepoint: with SQLite's driver a savepoint opened before any write starts the
+        # transaction itself, and releasing it would commit the attempt on its own.
+        db.session.add(attempt)
+        db.session.flush()
+    except IntegrityError:  # another request started it a moment ago: take that one
+        db.session.rollback()
         ongoing = next((a for a in attempts_of(quiz.id, workshop.id, user.id) if a.state == "in_progress"), None)
         if ongoing is None:
             raise

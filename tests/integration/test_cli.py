@@ -63,10 +63,30 @@ def test_demo_is_idempotent(runner, db):
     assert users == 5 + len(DEMO_PARTICIPANTS) and workshops >= 4 and enrolments > 0
     second = runner.invoke(args=["lga", "demo"])
     assert second.exit_code == 0, second.output
-    assert "0 accounts, 0 workshops and 0 enrolments created" in second.output
+    assert "0 accounts, 0 workshops and 0 enrolments created; 0 materials" in second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
     assert db.session.scalar(select(func.count()).select_from(Workshop)) == workshops
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == enrolments
+
+
+def test_demo_has_materials_a_discussion_and_groups_to_try(runner, db, client):
+    from lga.discussions.models import DiscussionPost
+    from lga.groupwork.models import GroupMember, GroupTask
+    from lga.materials.models import Material
+    from tests.conftest import login
+
+    assert runner.invoke(args=["lga", "demo"]).exit_code == 0
+    workshop_id = db.session.scalar(select(Material.workshop_id))
+    authors = db.session.scalars(select(User).join(DiscussionPost, DiscussionPost.author_id == User.id)).all()
+    assert len({a.municipality_id for a in authors}) == 3  # colleagues from three municipalities
+    assert db.session.scalar(select(func.count()).select_from(GroupTask).where(GroupTask.workshop_id == workshop_id)) == 1
+    trainee = db.session.scalar(select(User).where(User.email == "trainee@example.org"))
+    assert db.session.scalar(select(GroupMember.group_id).where(GroupMember.user_id == trainee.id,
+                                                               GroupMember.workshop_id == workshop_id))
+    login(client, trainee, "demo-password")
+    for path in (f"/workshops/{workshop_id}/materials", f"/workshops/{workshop_id}/discussions",
+                 f"/workshops/{workshop_id}/groups"):
+        assert client.get(path).status_code == 200, path
 
 
 def test_demo_gives_each_role_something_to_see(runner, db):
