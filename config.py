@@ -110,6 +110,8 @@ class Config:
     LGA_MATERIAL_MAX_BYTES = int(os.environ.get("LGA_MATERIAL_MAX_BYTES", str(20 * 1024 * 1024)))
     LGA_MATERIAL_EXTENSIONS = os.environ.get(
         "LGA_MATERIAL_EXTENSIONS", "pdf,docx,xlsx,pptx,odt,ods,odp,txt,csv,png,jpg,jpeg")
+    # The largest request body (a group's save may carry 5 files): larger ones get 413 unread.
+    MAX_CONTENT_LENGTH = int(os.environ.get("LGA_MAX_REQUEST_BYTES", str(5 * LGA_MATERIAL_MAX_BYTES + 1024 * 1024)))
 
     @classmethod
     def check(cls) -> None:

@@ -125,6 +125,15 @@ def test_an_oversized_file_is_refused(app, client, course, db, monkeypatch):
     assert _count(db) == 0 and len(stored_files(app)) == before
 
 
+def test_a_request_over_the_whole_limit_is_refused_unread(app, client, course, db, monkeypatch):
+    login(client, course["trainer"])
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
+    before = len(stored_files(app))
+    response = _upload(client, course["workshop"].id, "big.txt", b"x" * 5000)
+    assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
+    assert _count(db) == 0 and len(stored_files(app)) == before
+
+
 def test_office_and_text_files_pass_their_checks(app, client, course, db):
     login(client, course["trainer"])
     assert _upload(client, course["workshop"].id, "plan.docx", docx_bytes()).status_code == 302
