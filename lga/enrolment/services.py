@@ -67,6 +67,13 @@ def places_taken(workshop_id: int) -> int:
     ) or 0
 
 
+def holds_place(workshop_id: int, user_id: int) -> bool:
+    """Whether the person holds a place (enrolled or completed) in the workshop."""
+    return db.session.scalar(select(Enrolment.id).where(
+        Enrolment.workshop_id == workshop_id, Enrolment.user_id == user_id,
+        Enrolment.status.in_(HOLDS_PLACE))) is not None
+
+
 def enrolment_of(workshop_id: int, user_id: int) -> Enrolment | None:
     return db.session.scalar(
         select(Enrolment).where(Enrolment.workshop_id == workshop_id, Enrolment.user_id == user_id)

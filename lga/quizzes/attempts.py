@@ -26,6 +26,7 @@ from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
 from lga.quizzes import grading
 from lga.quizzes.models import AnswerChoice, Attempt, AttemptAnswer, Question, Quiz, QuizGrade, QuizQuestion
+from lga.enrolment.services import holds_place  # noqa: F401  (part of this module's rules)
 
 POST_TEST_DAYS = 14  # a post-test without its own dates stays open this long after the workshop
 GRACE = timedelta(seconds=5)  # for an answer that left the phone just before the deadline
@@ -78,12 +79,6 @@ def belongs(quiz: Quiz, workshop: Workshop) -> bool:
         return quiz.workshop_id == workshop.id
     return quiz.module_id == workshop.module_id and (quiz.applies_from is None
                                                      or quiz.applies_from <= workshop.start_date)
-
-
-def holds_place(workshop_id: int, user_id: int) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.workshop_id == workshop_id, Enrolment.user_id == user_id,
-        Enrolment.status.in_(HOLDS_PLACE))) is not None
 
 
 def attempts_of(quiz_id: int, workshop_id: int, user_id: int) -> list[Attempt]:

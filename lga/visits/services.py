@@ -22,9 +22,9 @@ from lga.audit.services import record, record_update
 from lga.catalogue.models import Workshop, WorkshopSession
 from lga.catalogue.scheduling import may_edit, to_local, to_utc
 from lga.db_types import utcnow
-from lga.enrolment.models import HOLDS_PLACE, Enrolment
 from lga.extensions import db
 from lga.visits.models import VisitPlan, VisitReport, VisitStop
+from lga.enrolment.services import holds_place  # noqa: F401  (part of this module's rules)
 
 STUDY_VISIT = "study_visit"
 TEXT_MAX = 5000  # a logistics note
@@ -48,12 +48,6 @@ def load_session(session_id: int) -> WorkshopSession | None:
         select(WorkshopSession).where(WorkshopSession.id == session_id)
         .options(joinedload(WorkshopSession.workshop).selectinload(Workshop.trainers)))
     return session if session is not None and session.format == STUDY_VISIT else None
-
-
-def holds_place(workshop_id: int, user_id: int) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.workshop_id == workshop_id, Enrolment.user_id == user_id,
-        Enrolment.status.in_(HOLDS_PLACE))) is not None
 
 
 def is_staff(session: WorkshopSession, user) -> bool:
