@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,8 @@ STATUSES = ("requested", "enrolled", "waitlisted", "rejected", "cancelled", "com
 OPEN_STATUSES = ("requested", "enrolled", "waitlisted")
 HOLDS_PLACE = ("enrolled", "completed")
 SOURCES = ("self", "staff", "import")
+STATUS_LABELS = {"requested": _l("Requested"), "enrolled": _l("Enrolled"), "waitlisted": _l("Waitlisted"),
+                 "completed": _l("Completed"), "rejected": _l("Declined"), "cancelled": _l("Cancelled")}
 
 
 class Enrolment(db.Model):

@@ -27,7 +27,7 @@ from lga.catalogue.scheduling import local_today, may_edit
 from lga.db_types import utcnow
 from lga.enrolment import bp
 from lga.enrolment import imports
-from lga.enrolment.models import HOLDS_PLACE, OPEN_STATUSES, StaffImport
+from lga.enrolment.models import HOLDS_PLACE, OPEN_STATUSES, STATUS_LABELS, StaffImport
 from lga.enrolment.services import EnrolmentError
 from lga.enrolment.staff_file import FIELD_LABELS, StaffFileError
 from lga.extensions import db
@@ -146,13 +146,8 @@ def _render_preview(pending: StaffImport, workshop: Workshop | None, checked: im
     return render_template(
         "enrolment/import_preview.html", pending=pending, workshop=workshop, checked=checked, show=SHOW,
         field_labels=FIELD_LABELS, municipalities=municipalities, institutions=institutions, sexes=sexes,
-        status_labels=_status_labels(), kept_statuses=set(OPEN_STATUSES) | set(HOLDS_PLACE),
+        status_labels=STATUS_LABELS, kept_statuses=set(OPEN_STATUSES) | set(HOLDS_PLACE),
     ), status
-
-
-def _status_labels() -> dict[str, str]:
-    return {"requested": _("Requested"), "enrolled": _("Enrolled"), "waitlisted": _("Waitlisted"),
-            "completed": _("Completed"), "rejected": _("Declined"), "cancelled": _("Cancelled")}
 
 
 def _check(pending: StaffImport, workshop: Workshop | None) -> imports.ImportPreview | None:

@@ -77,17 +77,13 @@ def outreach_command(date_from: date, date_to: date, programme: str | None, fmt:
 def participants_command(date_from: date, date_to: date, programme: str | None, fmt: str, everyone: bool,
                          output: Path, language: str):
     """The people behind the outreach figures (personal data: keep the file safe), streamed."""
-    from lga.audit.services import record
     from lga.i18n import babel_locale_for
-    from lga.reports import participants
+    from lga.reports import export, participants
     from lga.reports.outreach import Filters
 
     _check(date_from, date_to, programme)
     filters = Filters(date_from=date_from, date_to=date_to, programme=programme)
-    record("report.exported", None, actor=None, entity_type="report",
-           changes={"report": (None, "participants"), "format": (None, fmt), "via": (None, "cli"),
-                    "everyone": (None, everyone),
-                    "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
+    export.audit("participants", fmt, filters, actor=None, via="cli", everyone=everyone)
     db.session.commit()
     lines = 0
     with force_locale(babel_locale_for(language)):

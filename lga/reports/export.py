@@ -12,6 +12,16 @@ from lga.catalogue.labels import MODE_LABELS
 from lga.reports.outreach import Activity, Outreach, activities, masked_activities
 
 
+def audit(report: str, fmt: str, filters, *, actor, **details) -> None:
+    """Record a download of a report (with its filters; never its content) in the audit trail."""
+    from lga.audit.services import record
+
+    changes = {"report": (None, report), "format": (None, fmt),
+               **{name: (None, value) for name, value in details.items()},
+               "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})}
+    record("report.exported", None, actor=actor, entity_type="report", changes=changes)
+
+
 def _activities(report: Outreach) -> list[Activity]:
     items = activities(report.filters)
     return masked_activities(items) if report.masked else items

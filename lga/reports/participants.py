@@ -14,19 +14,16 @@ import tempfile
 from typing import IO, Iterator
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from lga import spreadsheets
 from lga.accounts.models import InstitutionType, Municipality, User
 from lga.attendance.models import Certificate, ParticipationDay
 from lga.catalogue.models import Module, Programme, Workshop, WorkshopSession
-from lga.enrolment.models import HOLDS_PLACE, Enrolment
+from lga.enrolment.models import HOLDS_PLACE, STATUS_LABELS, Enrolment
 from lga.reports.outreach import SEX_LABELS, Filters, in_period, of_people, workshop_conditions
 
 BATCH = 1000
-PLACE_LABELS = {"enrolled": _l("Enrolled"), "completed": _l("Completed"), "requested": _l("Requested"),
-                "waitlisted": _l("Waitlisted"), "rejected": _l("Declined"), "cancelled": _l("Cancelled")}
 
 
 def _grades(kind: str):
@@ -91,7 +88,7 @@ def rows(session, f: Filters, *, everyone: bool = False, language: str | None = 
         yield [title, programme, module, first.isoformat(), last.isoformat(), given, family, email,
                str(SEX_LABELS.get(sex, sex)), (municipality_sr if serbian else municipality_sq) or "",
                localized(institution, language) if institution else "", institution_name or "", position or "",
-               community or "", str(PLACE_LABELS.get(place, place)), participations or 0,
+               community or "", str(STATUS_LABELS.get(place, place)), participations or 0,
                round((minutes or 0) / 60.0, 2), days or 0, certificate or "",
                round(pre, 1) if pre is not None else "", round(post, 1) if post is not None else ""]
 

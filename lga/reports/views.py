@@ -17,7 +17,6 @@ from wtforms.validators import Optional as OptionalValue
 
 from lga import access
 from lga.accounts.models import COMMUNITIES, InstitutionType, Municipality
-from lga.audit.services import record
 from lga.catalogue.labels import MODE_LABELS
 from lga.catalogue.models import Module, ModuleTopic, Programme
 from lga.catalogue.scheduling import local_today
@@ -95,9 +94,7 @@ def outreach_download(fmt: str):
     report = outreach(_filters(form))
     if not sees_small_counts(current_user):
         report = masked(report)
-    record("report.exported", None, actor=current_user, entity_type="report",
-           changes={"report": (None, "outreach"), "format": (None, fmt), "masked": (None, report.masked),
-                    "filters": (None, {k: str(v) for k, v in report.filters.__dict__.items() if v is not None})})
+    export.audit("outreach", fmt, report.filters, actor=current_user, masked=report.masked)
     db.session.commit()
     name = f"outreach-{report.filters.date_from.isoformat()}-{report.filters.date_to.isoformat()}"
     if fmt == "xlsx":
@@ -122,9 +119,7 @@ def participants_download(fmt: str):
     form.validate()
     filters = _filters(form)
     everyone = request.args.get("places") == "all"
-    record("report.exported", None, actor=current_user, entity_type="report",
-           changes={"report": (None, "participants"), "format": (None, fmt), "everyone": (None, everyone),
-                    "filters": (None, {k: str(v) for k, v in filters.__dict__.items() if v is not None})})
+    export.audit("participants", fmt, filters, actor=current_user, everyone=everyone)
     db.session.commit()
     name = f"participants-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}"
     if fmt == "csv":
